@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vigil plugin ABI, version 1: the only header a plugin includes. A plugin is
+ * a shared object exporting one symbol, vg_plugin_entry(), which checks the host
+ * table it is given and returns the plugin's descriptor. Everything a plugin may
+ * touch is reached through the host table; events, incidents and call contexts are
+ * opaque handles. Both tables start with their ABI version and their size and
+ * only ever grow at the end. See docs/plugin-abi.md for the promise this makes.
+ *
+ * Ownership, one sentence per type:
+ * - struct vg_event: owned by the core; borrowed for the duration of a callback.
+ * - struct vg_str: borrowed from the object it was read from, NUL-terminated, may
+ *   contain NULs; valid until the callback returns.
+ * - struct vg_ctx: owned by the core; valid only during the callback it is given to.
+ * - config block: allocated, filled and freed by the core; read-only to the plugin
+ *   from create() until destroy() returns.
+ * - plugin state (void *): the plugin's own, allocated in create(), freed in destroy().
+ * - strings passed into host functions are copied by the core.
+ * - memory from vg_alloc() is freed with vg_free(), nothing else.
+ */
+#ifndef VG_VIGIL_PLUGIN_H
+#define VG_VIGIL_PLUGIN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** ABI major: a change here breaks plugins; the core refuses another major. @since 1.0 */
+#define VG_PLUGIN_ABI_MAJOR 1
+/** ABI minor: grows when members are appended to a table. @since 1.0 */
+#define VG_PLUGIN_ABI_MINOR 0
+
+#ifndef VG_PLUGIN_REQUIRES_MINOR
+/** Lowest host minor this plugin needs; a plugin may lower it before the include. @since 1.0 */
+#define VG_PLUGIN_REQUIRES_MINOR VG_PLUGIN_ABI_MINOR
+#endif
+
+#if defined(__GNUC__)
+#define VG_EXPORT     __attribute__((visibility("default")))
+#define VG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define VG_EXPORT
+#define VG_PRINTF(a, b)
+#endif
+
+/** Status codes: 0 is success, failures are negative. @since 1.0 */
+enum vg_status {
+    VG_OK = 0,         /* success */
+    VG_ERR = -1,       /* generic failure; details through vg_set_error() */
+    VG_EINVAL = -2,    /* invalid argument or configuration */
+    VG_ENOMEM = -3,    /* out of memory */
+    VG_EAGAIN = -4,    /* temporary failure: the core may retry */
+    VG_ENOENT = -5,    /* no such field, incident or object */
+    VG_ETIMEDOUT = -6, /* a deadline passed */
+    VG_EIO = -7,       /* I/O or backend (Redis) failure */
+};
+
+/** Plugin kinds. @since 1.0 */
+enum vg_plugin_kind {
+    VG_PLUGIN_RULE = 1,   /* correlates events into incidents */
+    VG_PLUGIN_ACTION = 2, /* carries out a step when an incident changes */
+};
+
+/** Log levels are syslog severities. @since 1.0 */
+enum vg_log_level {
+    VG_LOG_ERR = 3,     /* an operation failed */
+    VG_LOG_WARNING = 4, /* something is wrong but work goes on */
+    VG_LOG_INFO = 6,    /* normal but significant */
+    VG_LOG_DEBUG = 7,   /* for developers */
+};
+
+/** Option value types understood by the core. @since 1.0 */
+enum vg_opt_type {
+    VG_OPT_STR = 1,      /* const char *, NUL-terminated; NULL when unset and no default */
+    VG_OPT_INT = 2,      /* int64_t */
+    VG_OPT_BOOL = 3,     /* int, 0 or 1; JSON true/false */
+    VG_OPT_DURATION = 4, /* int64_t milliseconds; "250ms", "30s", "5m", "2h", "1d" or a number */
+    VG_OPT_STRLIST = 5,  /* struct vg_strlist; JSON array of strings */
+};
+
+/** Option flags. @since 1.0 */
+#define VG_OPT_REQUIRED 0x1u /* the key must be present */
+
+/** A borrowed string: ptr is NUL-terminated but may contain NULs. @since 1.0 */
+struct vg_str {
+    const char *ptr; /* NULL when absent */
+    size_t len;      /* bytes, without the terminating NUL */
+};
+
+/** A list of strings owned by the core's config block. @since 1.0 */
+struct vg_strlist {
+    size_t n;                  /* number of items */
+    const char *const *items;  /* n NUL-terminated strings */
+};
+
+/**
+ * One declared option: the core parses the rule's or action's "params" object
+ * against a table of these (terminated by a row with name NULL), rejects unknown
+ * keys and wrong types with the key's name, applies defaults and writes each
+ * value at config + offset. @since 1.0
+ */
+struct vg_option {
+    const char *name;      /* JSON key */
+    enum vg_opt_type type; /* value type */
+    const char *def;       /* default as JSON text ("30s", "5", "true", "[\"a\"]"), or NULL */
+    unsigned flags;        /* VG_OPT_* flags */
+    size_t offset;         /* offsetof() in the plugin's config struct */
+    const char *help;      /* one line for --describe-plugins */
+};
+
+struct vg_ctx;         /* opaque: the call context, valid during one callback */
+struct vg_event;       /* opaque: one normalized event */
+struct vg_action_call; /* opaque: one action invocation */
+
+/** Incident lifecycle transitions. @since 1.0 */
+enum vg_transition {
+    VG_TR_OPEN = 0,     /* a new incident */
+    VG_TR_UPDATE = 1,   /* another event for an open incident */
+    VG_TR_ESCALATE = 2, /* severity raised */
+    VG_TR_RESOLVE = 3,  /* the problem has ended */
+    VG_TR_CLOSE = 4,    /* the incident is closed for good */
+};
+
+/** Plugin descriptor flags. @since 1.0 */
+#define VG_PLUGIN_CONCURRENT 0x1u /* on_event may run on several threads at once (for different keys) */
+
+/**
+ * What the core passes to a rule plugin that opens or updates an incident.
+ * All members may be zero: the rule's incident template is used then. @since 1.0
+ */
+struct vg_incident_req {
+    uint32_t size;     /* sizeof(struct vg_incident_req) as the plugin was built */
+    int severity;      /* 0: the rule's; else 1 info .. 5 critical */
+    const char *note;  /* optional text for the lifecycle record, copied */
+};
+
+/**
+ * The plugin's descriptor, returned by vg_plugin_entry(). The core copies `size`
+ * bytes of it, so members appended in later minors read as zero for older plugins.
+ * @since 1.0
+ */
+struct vg_plugin {
+    uint16_t abi_major;  /* VG_PLUGIN_ABI_MAJOR the plugin was built with */
+    uint16_t abi_minor;  /* VG_PLUGIN_ABI_MINOR the plugin was built with */
+    uint32_t size;       /* sizeof(struct vg_plugin) as the plugin was built */
+    uint32_t kind;       /* enum vg_plugin_kind */
+    uint32_t flags;      /* VG_PLUGIN_* flags */
+    const char *name;    /* short name, [a-z0-9_]+; rules refer to it */
+    const char *version; /* the plugin's own version string */
+    const char *description;          /* one line */
+    const struct vg_option *options;  /* option table, ended by a row with name NULL */
+    size_t config_size;               /* bytes of the config struct the table writes into */
+
+    /**
+     * Create one instance for one rule or action configuration. Called on the main
+     * thread at start-up. Set *state and return VG_OK, or call vg_set_error() and
+     * return a negative status.
+     */
+    int (*create)(struct vg_ctx *ctx, const void *config, void **state);
+    /** Destroy an instance; no other callback of it runs during or after. May be NULL. */
+    void (*destroy)(void *state);
+    /**
+     * Rule kind: one event the rule matched, with its correlation key already
+     * computed (vg_event_key()). Called on a correlation worker thread; events of
+     * one key arrive in order. Return VG_OK, or a negative status after vg_set_error().
+     */
+    int (*on_event)(struct vg_ctx *ctx, void *state, const struct vg_event *ev);
+    /**
+     * Action kind: carry out one step for one incident transition. Called on an
+     * action worker thread, never on the ingest path. Report output with
+     * vg_action_output(). Return VG_OK, VG_EAGAIN (retry), or another failure.
+     */
+    int (*run)(struct vg_ctx *ctx, void *state, const struct vg_action_call *call);
+};
+
+/**
+ * The host's table of services. The plugin must check abi_major and that
+ * abi_minor >= VG_PLUGIN_REQUIRES_MINOR before use; VG_HOST_HAS() tells whether a
+ * member appended later is present. @since 1.0
+ */
+struct vg_host_api {
+    uint16_t abi_major; /* VG_PLUGIN_ABI_MAJOR of the core */
+    uint16_t abi_minor; /* VG_PLUGIN_ABI_MINOR of the core */
+    uint32_t size;      /* sizeof(struct vg_host_api) in the core */
+
+    void (*log)(struct vg_ctx *ctx, int level, const char *fmt, va_list ap);
+    void (*set_error)(struct vg_ctx *ctx, const char *fmt, va_list ap);
+    int64_t (*now_ms)(struct vg_ctx *ctx);
+    void *(*alloc)(size_t size);
+    void (*free)(void *ptr);
+
+    struct vg_str (*event_field)(const struct vg_event *ev, const char *name);
+    struct vg_str (*event_key)(struct vg_ctx *ctx, const struct vg_event *ev);
+    int64_t (*event_time_ms)(const struct vg_event *ev);
+
+    int (*incident_upsert)(struct vg_ctx *ctx, const struct vg_event *ev,
+                           const struct vg_incident_req *req);
+
+    enum vg_transition (*call_transition)(const struct vg_action_call *call);
+    struct vg_str (*call_incident_json)(const struct vg_action_call *call);
+    struct vg_str (*call_incident_id)(const struct vg_action_call *call);
+    void (*action_output)(struct vg_ctx *ctx, const char *buf, size_t len);
+    int64_t (*call_deadline_ms)(const struct vg_action_call *call);
+};
+
+/** True when the host table has member m (it was appended at or before the host's minor). */
+#define VG_HOST_HAS(host, m)                                                                       \
+    ((host)->size >= offsetof(struct vg_host_api, m) + sizeof((host)->m) && (host)->m != NULL)
+
+/** Signature of the one exported symbol. @since 1.0 */
+typedef const struct vg_plugin *(*vg_plugin_entry_fn)(const struct vg_host_api *host);
+
+#ifndef VG_CORE
+
+/*
+ * The host table, kept by vg_plugin_accept(). Each plugin defines it once:
+ * `const struct vg_host_api *vg_host;` (hidden visibility keeps it private).
+ */
+extern const struct vg_host_api *vg_host;
+
+/**
+ * Log through the core, which prefixes the plugin and instance names.
+ * @param ctx the callback's context @param level VG_LOG_* @since 1.0
+ */
+static inline VG_PRINTF(3, 4) void vg_log(struct vg_ctx *ctx, int level, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vg_host->log(ctx, level, fmt, ap);
+    va_end(ap);
+}
+
+/** Set the error text the core reports with a failing return. @since 1.0 */
+static inline VG_PRINTF(2, 3) void vg_set_error(struct vg_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vg_host->set_error(ctx, fmt, ap);
+    va_end(ap);
+}
+
+/** The correlation clock in ms since the epoch: event time in replay. @since 1.0 */
+static inline int64_t vg_now_ms(struct vg_ctx *ctx)
+{
+    return vg_host->now_ms(ctx);
+}
+
+/** Allocate memory the plugin owns; NULL on failure. @since 1.0 */
+static inline void *vg_alloc(size_t size)
+{
+    return vg_host->alloc(size);
+}
+
+/** Free memory from vg_alloc(). @since 1.0 */
+static inline void vg_free(void *ptr)
+{
+    vg_host->free(ptr);
+}
+
+/**
+ * A field of an event by its dotted ECS name ("source.ip"); integers come as text.
+ * @return the value, or {NULL, 0} when absent @since 1.0
+ */
+static inline struct vg_str vg_event_field(const struct vg_event *ev, const char *name)
+{
+    return vg_host->event_field(ev, name);
+}
+
+/** The event's correlation key for the calling rule ("k=v|k=v"). @since 1.0 */
+static inline struct vg_str vg_event_key(struct vg_ctx *ctx, const struct vg_event *ev)
+{
+    return vg_host->event_key(ctx, ev);
+}
+
+/** The event's @timestamp in ms since the epoch. @since 1.0 */
+static inline int64_t vg_event_time_ms(const struct vg_event *ev)
+{
+    return vg_host->event_time_ms(ev);
+}
+
+/**
+ * Open an incident for (this rule, the event's key), or update the open one:
+ * count, last seen, the events kept. @return VG_OK or a negative status @since 1.0
+ */
+static inline int vg_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
+                                     const struct vg_incident_req *req)
+{
+    return vg_host->incident_upsert(ctx, ev, req);
+}
+
+/** The transition an action was called for. @since 1.0 */
+static inline enum vg_transition vg_call_transition(const struct vg_action_call *call)
+{
+    return vg_host->call_transition(call);
+}
+
+/** The incident as a JSON object (schemas/incident.schema.json). @since 1.0 */
+static inline struct vg_str vg_call_incident_json(const struct vg_action_call *call)
+{
+    return vg_host->call_incident_json(call);
+}
+
+/** The incident's id. @since 1.0 */
+static inline struct vg_str vg_call_incident_id(const struct vg_action_call *call)
+{
+    return vg_host->call_incident_id(call);
+}
+
+/** The wall-clock deadline of this call in ms since the epoch. @since 1.0 */
+static inline int64_t vg_call_deadline_ms(const struct vg_action_call *call)
+{
+    return vg_host->call_deadline_ms(call);
+}
+
+/** Record output of an action (an excerpt is kept in the incident history). @since 1.0 */
+static inline void vg_action_output(struct vg_ctx *ctx, const char *buf, size_t len)
+{
+    vg_host->action_output(ctx, buf, len);
+}
+
+/**
+ * The one exported symbol every plugin defines. Its body should be
+ * `return vg_plugin_accept(host, &my_plugin);`. @since 1.0
+ */
+VG_EXPORT const struct vg_plugin *vg_plugin_entry(const struct vg_host_api *host);
+
+/**
+ * Check the host table (same major, minor at least VG_PLUGIN_REQUIRES_MINOR),
+ * keep it in vg_host and return desc; NULL when the host cannot serve this plugin.
+ * @since 1.0
+ */
+static inline const struct vg_plugin *vg_plugin_accept(const struct vg_host_api *host,
+                                                       const struct vg_plugin *desc)
+{
+    if (host == NULL || host->abi_major != VG_PLUGIN_ABI_MAJOR ||
+        host->abi_minor < VG_PLUGIN_REQUIRES_MINOR) {
+        return NULL;
+    }
+    vg_host = host;
+    return desc;
+}
+
+/** Initializer for the header of struct vg_plugin. */
+#define VG_PLUGIN_HEADER(kind_)                                                                    \
+    .abi_major = VG_PLUGIN_ABI_MAJOR, .abi_minor = VG_PLUGIN_ABI_MINOR,                            \
+    .size = sizeof(struct vg_plugin), .kind = (kind_)
+
+#endif /* VG_CORE */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VG_VIGIL_PLUGIN_H */

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Redis access for the core: connecting by URL (host:port, redis://host:port/db,
+ * unix:/path or a socket path), reconnecting with back-off, Lua scripts run by
+ * EVALSHA with the NOSCRIPT fallback, pipelined batches, and the embedded
+ * private redis-server that vigild starts when no URL is configured.
+ * A struct store is one connection for one thread.
+ */
+#ifndef VG_CORE_STORE_H
+#define VG_CORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hiredis/hiredis.h>
+
+struct store;
+
+/* A Lua script with its SHA1, computed once. */
+struct store_script {
+    const char *name; /* for log messages */
+    const char *lua;  /* the script text */
+    char sha[41];     /* hex SHA1 of lua, filled by store_script_init */
+};
+
+/* Compute s->sha from s->lua. */
+void store_script_init(struct store_script *s);
+
+/*
+ * A connection to url with timeout_ms for connect and each command. Returns NULL
+ * with a sentence in err when the URL is malformed; an unreachable server still
+ * gives a store that reconnects with back-off (store_ok() tells).
+ */
+struct store *store_open(const char *url, int timeout_ms, char *err, size_t err_len);
+void store_close(struct store *st);
+/* Connected now, trying to reconnect first if the back-off time has come: 1 or 0. */
+int store_ok(struct store *st);
+/* Text of the last connection error, or "". */
+const char *store_error(const struct store *st);
+/* Reconnections made and commands failed since open. */
+uint64_t store_n_reconnects(const struct store *st);
+
+/*
+ * Run one command (binary-safe argv). Returns the reply (free with
+ * freeReplyObject) or NULL when the connection failed (it will be retried later).
+ * A Redis error reply is returned as a reply of type REDIS_REPLY_ERROR.
+ */
+redisReply *store_cmd(struct store *st, int argc, const char **argv, const size_t *lens);
+/* printf-style convenience for fixed commands (hiredis format). */
+redisReply *store_cmdf(struct store *st, const char *fmt, ...);
+/*
+ * Run a script: EVALSHA sha nkeys args..., and on NOSCRIPT load it and retry once.
+ * argv holds the keys then the arguments.
+ */
+redisReply *store_eval(struct store *st, struct store_script *s, int nkeys, int argc,
+                       const char **argv, const size_t *lens);
+
+/* Pipelining: queue commands, then read their replies in order. */
+int store_append(struct store *st, int argc, const char **argv, const size_t *lens);
+int store_append_eval(struct store *st, struct store_script *s, int nkeys, int argc,
+                      const char **argv, const size_t *lens);
+/*
+ * Read the replies of every queued command into replies[0..n-1] (n must equal
+ * the number appended). NOSCRIPT errors of queued scripts are handled by loading
+ * the script and re-running that command. Returns 0, or -1 when the connection
+ * failed (every slot NULL then).
+ */
+int store_flush(struct store *st, redisReply **replies, size_t n);
+
+/* A private redis-server child process. */
+struct redis_embed;
+
+/*
+ * Start `redis-server` (found on PATH, or the path in $VIGIL_REDIS_SERVER) with a
+ * unix socket and AOF in state_dir (created 0700 if missing), no TCP port, and
+ * wait until it answers PING (up to 10 s). Writes the URL ("unix:/.../redis.sock")
+ * to url. Returns NULL with a sentence in err on failure.
+ */
+struct redis_embed *redis_embed_start(const char *state_dir, char *url, size_t url_len, char *err,
+                                      size_t err_len);
+/* Ask the server to shut down (SIGTERM, then SIGKILL after 5 s) and reap it. */
+void redis_embed_stop(struct redis_embed *e);
+/* The child's pid. */
+int redis_embed_pid(const struct redis_embed *e);
+
+#endif /* VG_CORE_STORE_H */

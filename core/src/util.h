@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small core utilities shared by every subsystem: allocation that aborts on OOM,
+ * a growable string buffer, a diagnostics list for file loaders, the daemon's
+ * log, clocks and RFC 3339 formatting, hashing and CIDR matching.
+ */
+#ifndef VG_CORE_UTIL_H
+#define VG_CORE_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#if defined(__GNUC__)
+#define UTIL_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define UTIL_PRINTF(a, b)
+#endif
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation helpers: log and abort on out-of-memory (STYLE 4.6). */
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *ptr, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Print into a new allocated string. */
+char *xasprintf(const char *fmt, ...) UTIL_PRINTF(1, 2);
+
+/* A growable byte buffer, always NUL-terminated after any append. */
+struct sbuf {
+    char *buf;  /* NULL until the first append */
+    size_t len; /* bytes used, without the NUL */
+    size_t cap; /* bytes allocated */
+};
+
+void sbuf_reserve(struct sbuf *b, size_t extra);
+void sbuf_add(struct sbuf *b, const void *data, size_t len);
+void sbuf_adds(struct sbuf *b, const char *s);
+void sbuf_addc(struct sbuf *b, char c);
+void sbuf_printf(struct sbuf *b, const char *fmt, ...) UTIL_PRINTF(2, 3);
+/* Append s as the body of a JSON string (no quotes), escaping as RFC 8259 asks. */
+void sbuf_add_json_str(struct sbuf *b, const char *s, size_t len);
+void sbuf_reset(struct sbuf *b);
+void sbuf_free(struct sbuf *b);
+
+/* A list of human-readable error sentences collected by a loader. */
+struct diag {
+    size_t n;     /* number of messages */
+    char **msgs;  /* owned strings */
+};
+
+void diag_add(struct diag *d, const char *fmt, ...) UTIL_PRINTF(2, 3);
+void diag_free(struct diag *d);
+
+/* Daemon log: "LEVEL message" lines on stderr; levels are syslog severities. */
+void log_set_level(int level);
+int log_get_level(void);
+void log_msg(int level, const char *fmt, ...) UTIL_PRINTF(2, 3);
+void log_vmsg(int level, const char *fmt, va_list ap);
+
+/* Clocks in milliseconds: wall clock since the epoch, and monotonic. */
+int64_t time_now_ms(void);
+int64_t time_mono_ms(void);
+/*
+ * Format ms since the epoch as RFC 3339 UTC with milliseconds
+ * ("2024-05-09T12:49:27.098Z") into out (at least 32 bytes); returns the length.
+ */
+size_t time_format_ms(int64_t ms, char *out, size_t out_len);
+/*
+ * Parse an RFC 3339 timestamp ("2024-05-09T12:49:27.098Z", "...+02:00"; a space
+ * may stand for the T; fraction of any length, kept to ms) of len bytes. The whole
+ * text must be consumed. Returns 0 and ms since the epoch, or -1.
+ */
+int time_parse_rfc3339(const char *s, size_t len, int64_t *ms);
+/* Days since 1970-01-01 for a proleptic Gregorian date (no time zone). */
+int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* Parse "250ms", "30s", "5m", "2h", "1d" or a bare number of ms; -1 on error. */
+int64_t time_parse_duration(const char *s);
+
+/* 64-bit FNV-1a hash. */
+uint64_t hash_fnv1a(const void *data, size_t len);
+
+/* An IPv4 or IPv6 network, e.g. from "10.0.0.0/8" or "::1". */
+struct cidr {
+    int family;            /* AF_INET or AF_INET6 */
+    unsigned prefix;       /* prefix length in bits */
+    unsigned char addr[16]; /* network address, in network byte order */
+};
+
+/* Parse "addr" or "addr/len"; 0 or -1. */
+int cidr_parse(const char *s, struct cidr *out);
+/* True when the textual address s (len bytes) lies inside c. */
+int cidr_contains_str(const struct cidr *c, const char *s, size_t len);
+/* Format a socket address as text (no port) into out; returns out. */
+const char *sockaddr_ip_str(const struct sockaddr *sa, char *out, size_t out_len);
+
+#endif /* VG_CORE_UTIL_H */

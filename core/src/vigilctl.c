@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: MIT */
+/* vigilctl entry point (being written). */
+#include <stdio.h>
+
+int main(void)
+{
+    puts("vigilctl");
+    return 0;
+}
