@@ -40,24 +40,25 @@ struct ingest_sink {
 
 /* Counters of one listener, read by stats at any time. */
 struct input_stats {
-    atomic_ullong received;   /* messages handed to the sink or refused */
-    atomic_ullong bytes;      /* bytes received */
-    atomic_ullong truncated;  /* messages cut to the maximum size */
-    atomic_ullong dropped;    /* refused by the sink (queue full) */
-    atomic_ullong conns;      /* TCP connections accepted */
+    atomic_ullong received;      /* messages handed to the sink or refused */
+    atomic_ullong bytes;         /* bytes received */
+    atomic_ullong truncated;     /* messages cut to the maximum size */
+    atomic_ullong dropped;       /* refused by the sink (queue full) */
+    atomic_ullong conns;         /* TCP connections accepted */
     atomic_ullong conns_refused; /* TCP connections refused (too many clients) */
-    atomic_ullong bad_frames; /* TCP octet counts that were not numbers */
-    atomic_ullong errors;     /* socket errors */
+    atomic_ullong bad_frames;    /* TCP octet counts that were not numbers */
+    atomic_ullong errors;        /* socket errors */
+    atomic_ullong conns_closed;  /* TCP connections closed again (conns - conns_closed are open) */
 };
 
 struct listener;
 
 struct listener_cfg {
-    const char *addr;     /* numeric address to bind, e.g. "127.0.0.1" or "::1" */
-    int port;             /* port; 0 picks a free one (see listener_port) */
-    size_t max_msg;       /* maximum message size in bytes (default 8192) */
-    int max_clients;      /* TCP: concurrent connections (default 1024) */
-    int idle_timeout_ms;  /* TCP: close a connection idle this long (default 300000) */
+    const char *addr;    /* numeric address to bind, e.g. "127.0.0.1" or "::1" */
+    int port;            /* port; 0 picks a free one (see listener_port) */
+    size_t max_msg;      /* maximum message size in bytes (default 8192) */
+    int max_clients;     /* TCP: concurrent connections (default 1024) */
+    int idle_timeout_ms; /* TCP: close a connection idle this long (default 300000) */
 };
 
 /*

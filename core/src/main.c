@@ -1,9 +1,520 @@
 /* SPDX-License-Identifier: MIT */
-/* vigild entry point (being written). */
+/*
+ * vigild: the daemon (listeners, correlation, actions until SIGTERM) and its
+ * replay mode (a file or stdin correlated in event time, records on stdout,
+ * from empty state). Options follow DESIGN.md's command-line contract.
+ */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-int main(void)
+#include <vigil/version.h>
+
+#include "config.h"
+#include "engine.h"
+#include "input.h"
+#include "store.h"
+
+struct opts {
+    const char *config_file; /* -c */
+    const char *replay;      /* --replay FILE|- */
+    int keep_state;          /* --keep-state */
+    int check;               /* --check: load everything and exit */
+};
+
+static void usage(FILE *f)
 {
-    puts("vigild");
+    fprintf(f,
+            "usage: vigild [-c FILE] [options]          run the daemon\n"
+            "       vigild --replay FILE|- [options]    correlate a log in event time and exit\n"
+            "\n"
+            "  -c, --config FILE      JSON config (schemas/vigild.schema.json)\n"
+            "      --replay FILE|-    read syslog lines or JSON events, print incident records\n"
+            "                         on stdout, fire due timers, exit; starts from empty state\n"
+            "      --keep-state       replay into the configured Redis prefix and keep it\n"
+            "      --rules PATH       rule file or directory (repeatable; replaces configured)\n"
+            "      --normalize PATH   template file or directory (repeatable; replaces)\n"
+            "      --plugins DIR      plugin directory (repeatable; replaces)\n"
+            "      --redis URL        host:port, redis://host:port/db or unix:/path (replaces;\n"
+            "                         without one vigild starts a private redis-server)\n"
+            "      --prefix P         Redis key prefix (default vigil:)\n"
+            "      --state-dir DIR    where the embedded Redis lives\n"
+            "      --events-out FILE  every normalized event as a JSON line ('-': stdout)\n"
+            "      --listen-udp A:P   syslog over UDP (repeatable; default 127.0.0.1:5514)\n"
+            "      --listen-tcp A:P   syslog over TCP (repeatable; default 127.0.0.1:5514)\n"
+            "      --workers N        correlation threads (default 2; replay uses 1)\n"
+            "      --max-message N    longest syslog message kept, bytes (default 8192)\n"
+            "      --check            load config, plugins, rules and templates, then exit\n"
+            "  -v, --verbose          log debug messages\n"
+            "  -h, --help             this text\n"
+            "  -V, --version          print the version\n");
+}
+
+enum {
+    OPT_REPLAY = 256,
+    OPT_KEEP,
+    OPT_RULES,
+    OPT_NORMALIZE,
+    OPT_PLUGINS,
+    OPT_REDIS,
+    OPT_PREFIX,
+    OPT_STATE,
+    OPT_EVENTS,
+    OPT_UDP,
+    OPT_TCP,
+    OPT_WORKERS,
+    OPT_MAXMSG,
+    OPT_CHECK,
+};
+
+static const struct option long_opts[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"replay", required_argument, NULL, OPT_REPLAY},
+    {"keep-state", no_argument, NULL, OPT_KEEP},
+    {"rules", required_argument, NULL, OPT_RULES},
+    {"normalize", required_argument, NULL, OPT_NORMALIZE},
+    {"plugins", required_argument, NULL, OPT_PLUGINS},
+    {"redis", required_argument, NULL, OPT_REDIS},
+    {"prefix", required_argument, NULL, OPT_PREFIX},
+    {"state-dir", required_argument, NULL, OPT_STATE},
+    {"events-out", required_argument, NULL, OPT_EVENTS},
+    {"listen-udp", required_argument, NULL, OPT_UDP},
+    {"listen-tcp", required_argument, NULL, OPT_TCP},
+    {"workers", required_argument, NULL, OPT_WORKERS},
+    {"max-message", required_argument, NULL, OPT_MAXMSG},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static long parse_num(const char *s, const char *what, long min, long max)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+
+    if (*end != '\0' || end == s || v < min || v > max) {
+        fprintf(stderr, "vigild: %s must be a number in %ld..%ld, not \"%s\"\n", what, min, max,
+                s);
+        exit(2);
+    }
+    return v;
+}
+
+/* Parse the command line in two passes: -c first, then the rest over the file's values. */
+static void parse_args(int argc, char **argv, struct vg_config *c, struct opts *o)
+{
+    int replaced_rules = 0, replaced_norm = 0, replaced_plug = 0, replaced_udp = 0,
+        replaced_tcp = 0;
+    struct diag diag = {0};
+    int ch;
+
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "c:vhV", long_opts, NULL)) != -1) {
+        if (ch == 'c') {
+            o->config_file = optarg;
+        } else if (ch == 'h') {
+            usage(stdout);
+            exit(0);
+        } else if (ch == 'V') {
+            printf("vigild %s (plugin ABI %d.%d)\n", VG_VERSION_STRING, VG_PLUGIN_ABI_MAJOR,
+                   VG_PLUGIN_ABI_MINOR);
+            exit(0);
+        }
+    }
+    if (o->config_file != NULL && config_load(c, o->config_file, &diag) != 0) {
+        size_t i;
+
+        for (i = 0; i < diag.n; i++) {
+            fprintf(stderr, "vigild: %s\n", diag.msgs[i]);
+        }
+        diag_free(&diag);
+        exit(2);
+    }
+    opterr = 1;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "c:vhV", long_opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+        case 'h':
+        case 'V':
+            break;
+        case 'v':
+            c->log_level = 7;
+            break;
+        case OPT_REPLAY:
+            o->replay = optarg;
+            break;
+        case OPT_KEEP:
+            o->keep_state = 1;
+            break;
+        case OPT_RULES:
+            strvec_set(&c->rules, optarg, &replaced_rules);
+            break;
+        case OPT_NORMALIZE:
+            strvec_set(&c->normalize, optarg, &replaced_norm);
+            break;
+        case OPT_PLUGINS:
+            strvec_set(&c->plugin_dirs, optarg, &replaced_plug);
+            break;
+        case OPT_REDIS:
+            free(c->redis_url);
+            c->redis_url = xstrdup(optarg);
+            break;
+        case OPT_PREFIX:
+            free(c->prefix);
+            c->prefix = xstrdup(optarg);
+            break;
+        case OPT_STATE:
+            free(c->state_dir);
+            c->state_dir = xstrdup(optarg);
+            break;
+        case OPT_EVENTS:
+            free(c->events_out);
+            c->events_out = xstrdup(optarg);
+            break;
+        case OPT_UDP:
+            strvec_set(&c->udp, optarg, &replaced_udp);
+            break;
+        case OPT_TCP:
+            strvec_set(&c->tcp, optarg, &replaced_tcp);
+            break;
+        case OPT_WORKERS:
+            c->workers = (int)parse_num(optarg, "--workers", 1, 64);
+            break;
+        case OPT_MAXMSG:
+            c->max_msg = (size_t)parse_num(optarg, "--max-message", 480, 65535);
+            break;
+        case OPT_CHECK:
+            o->check = 1;
+            break;
+        default:
+            fprintf(stderr, "vigild: unknown option; see vigild --help\n");
+            exit(2);
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "vigild: unexpected argument \"%s\"; see vigild --help\n", argv[optind]);
+        exit(2);
+    }
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
     return 0;
+}
+
+/* Delete every key under prefix (replay clean-up in a shared Redis). */
+static void drop_prefix(const char *url, const char *prefix)
+{
+    char err[256];
+    struct store *st = store_open(url, 2000, err, sizeof(err));
+    char *match = xasprintf("%s*", prefix);
+    char cursor[32] = "0";
+
+    if (st == NULL) {
+        free(match);
+        return;
+    }
+    do {
+        const char *a[] = {"SCAN", cursor, "MATCH", match, "COUNT", "1000"};
+        redisReply *r = store_cmd(st, 6, a, NULL);
+        size_t i;
+
+        if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+            if (r != NULL) {
+                freeReplyObject(r);
+            }
+            break;
+        }
+        snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+        for (i = 0; i < r->element[1]->elements; i++) {
+            const char *d[] = {"UNLINK", r->element[1]->element[i]->str};
+            redisReply *x = store_cmd(st, 2, d, NULL);
+
+            if (x != NULL) {
+                freeReplyObject(x);
+            }
+        }
+        freeReplyObject(r);
+    } while (strcmp(cursor, "0") != 0);
+    free(match);
+    store_close(st);
+}
+
+static int run_replay(struct engine *eng, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc;
+
+    if (f == NULL) {
+        fprintf(stderr, "vigild: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    while ((n = getline(&line, &cap, f)) > 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+            n--;
+        }
+        if (n == 0) {
+            continue;
+        }
+        engine_process_line(eng, line, (size_t)n);
+    }
+    if (ferror(f)) {
+        fprintf(stderr, "vigild: error reading %s: %s\n", path, strerror(errno));
+    }
+    free(line);
+    if (f != stdin) {
+        fclose(f);
+    }
+    rc = engine_finish(eng);
+    return rc;
+}
+
+static int start_listeners(struct vg_config *c, struct engine *eng, struct listener **ls,
+                           size_t *n_ls)
+{
+    size_t i;
+    int pass;
+
+    for (pass = 0; pass < 2; pass++) {
+        struct strvec *v = pass == 0 ? &c->udp : &c->tcp;
+
+        for (i = 0; i < v->n; i++) {
+            struct listener_cfg lc = {.max_msg = c->max_msg, .max_clients = c->max_clients};
+            char host[128];
+            char err[512];
+            struct listener *l;
+
+            if (config_split_hostport(v->v[i], host, sizeof(host), &lc.port) != 0) {
+                log_msg(3, "listen address \"%s\" is not host:port", v->v[i]);
+                return -1;
+            }
+            lc.addr = host;
+            l = pass == 0 ? listener_start_udp(&lc, engine_sink(eng), err, sizeof(err))
+                          : listener_start_tcp(&lc, engine_sink(eng), err, sizeof(err));
+            if (l == NULL) {
+                log_msg(3, "%s", err);
+                return -1;
+            }
+            log_msg(6, "listening for syslog on %s %s:%d", pass == 0 ? "udp" : "tcp", host,
+                    listener_port(l));
+            ls[(*n_ls)++] = l;
+        }
+    }
+    return 0;
+}
+
+static void publish_stats(struct engine *eng, struct store *st, const char *prefix)
+{
+    struct sbuf b = {0};
+    char host[64] = "localhost";
+    char *key;
+
+    gethostname(host, sizeof(host) - 1);
+    key = xasprintf("%sstats:%s:%d", prefix, host, (int)getpid());
+    engine_stats_json(eng, &b);
+    {
+        const char *a[] = {"SET", key, b.buf, "EX", "60"};
+        redisReply *r = store_cmd(st, 5, a, NULL);
+
+        if (r != NULL) {
+            freeReplyObject(r);
+        }
+    }
+    free(key);
+    sbuf_free(&b);
+}
+
+static int run_daemon(struct vg_config *c, struct engine *eng, const char *url)
+{
+    struct listener *ls[2 * CONFIG_MAX_PATHS];
+    size_t n_ls = 0;
+    size_t i;
+    sigset_t set;
+    char err[256];
+    struct store *st = store_open(url, 2000, err, sizeof(err));
+    int64_t last = 0;
+    int rc = 0;
+
+    if (engine_start(eng) != 0 || start_listeners(c, eng, ls, &n_ls) != 0) {
+        rc = -1;
+        goto out;
+    }
+    log_msg(6, "vigild %s running with %zu rules (redis %s)", VG_VERSION_STRING,
+            engine_n_rules(eng), url);
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    for (;;) {
+        struct timespec ts = {1, 0};
+        int sig = sigtimedwait(&set, NULL, &ts);
+
+        if (sig == SIGINT || sig == SIGTERM) {
+            log_msg(6, "vigild stopping on signal %d", sig);
+            break;
+        }
+        if (sig == SIGHUP) {
+            log_msg(6, "SIGHUP: configuration reload is not supported yet; restart vigild");
+        }
+        if (time_mono_ms() - last >= 5000) {
+            publish_stats(eng, st, c->prefix);
+            last = time_mono_ms();
+        }
+    }
+out:
+    for (i = 0; i < n_ls; i++) {
+        listener_stop(ls[i]);
+    }
+    store_close(st);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct vg_config c;
+    struct opts o = {0};
+    struct diag diag = {0};
+    struct engine_cfg ec = {0};
+    struct redis_embed *embed = NULL;
+    struct engine *eng = NULL;
+    FILE *events = NULL;
+    char *url = NULL;
+    char *prefix = NULL;
+    char tmpdir[] = "/tmp/vigil-replay.XXXXXX";
+    int is_tmp = 0;
+    sigset_t set;
+    size_t i;
+    int rc = 1;
+
+    signal(SIGPIPE, SIG_IGN);
+    config_defaults(&c);
+    parse_args(argc, argv, &c, &o);
+    log_set_level(c.log_level);
+    /* Signals go to the main thread's sigtimedwait, never to worker threads. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    if (o.replay == NULL) {
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+    }
+
+    prefix = xstrdup(c.prefix);
+    if (o.check) {
+        url = xstrdup("");
+    } else if (c.redis_url != NULL) {
+        url = xstrdup(c.redis_url);
+        if (o.replay != NULL && !o.keep_state) {
+            free(prefix);
+            prefix = xasprintf("%sreplay:%d.%lld:", c.prefix, (int)getpid(),
+                               (long long)time_now_ms());
+        }
+    } else {
+        char buf[600];
+        char err[1024];
+        const char *dir;
+        char *sub = NULL;
+
+        if (o.replay != NULL && !o.keep_state) {
+            if (mkdtemp(tmpdir) == NULL) {
+                fprintf(stderr, "vigild: cannot create a temporary directory: %s\n",
+                        strerror(errno));
+                goto out;
+            }
+            is_tmp = 1;
+            dir = tmpdir;
+        } else {
+            sub = xasprintf("%s/redis", c.state_dir);
+            dir = sub;
+        }
+        embed = redis_embed_start(dir, buf, sizeof(buf), err, sizeof(err));
+        free(sub);
+        if (embed == NULL) {
+            fprintf(stderr, "vigild: cannot start the embedded redis-server: %s\n", err);
+            goto out;
+        }
+        url = xstrdup(buf);
+    }
+    if (c.events_out != NULL) {
+        events = strcmp(c.events_out, "-") == 0 ? stdout : fopen(c.events_out, "a");
+        if (events == NULL) {
+            fprintf(stderr, "vigild: cannot open %s: %s\n", c.events_out, strerror(errno));
+            goto out;
+        }
+    }
+    ec.rule_paths = (const char *const *)c.rules.v;
+    ec.n_rule_paths = c.rules.n;
+    ec.normalize_paths = (const char *const *)c.normalize.v;
+    ec.n_normalize_paths = c.normalize.n;
+    ec.plugin_dirs = (const char *const *)c.plugin_dirs.v;
+    ec.n_plugin_dirs = c.plugin_dirs.n;
+    ec.redis_url = url;
+    ec.prefix = prefix;
+    ec.workers = c.workers;
+    ec.queue_cap = c.queue_size;
+    ec.pending_max = c.pending_max;
+    ec.replay = o.replay != NULL;
+    ec.action_threads = c.action_threads;
+    ec.action_timeout_ms = c.action_timeout_ms;
+    ec.events_out = events;
+    ec.records_out = stdout;
+    ec.default_tz_min = c.default_tz_min;
+    ec.offline = o.check;
+    eng = engine_new(&ec, &diag);
+    if (eng == NULL) {
+        for (i = 0; i < diag.n; i++) {
+            fprintf(stderr, "vigild: %s\n", diag.msgs[i]);
+        }
+        fprintf(stderr, "vigild: %zu error(s): not starting\n", diag.n);
+        goto out;
+    }
+    if (o.check) {
+        printf("vigild: configuration OK (%zu rules)\n", engine_n_rules(eng));
+        rc = 0;
+    } else if (o.replay != NULL) {
+        rc = run_replay(eng, o.replay) == 0 ? 0 : 1;
+        if (log_get_level() >= 6) {
+            struct sbuf b = {0};
+
+            engine_stats_json(eng, &b);
+            log_msg(6, "replay done: %s", b.buf);
+            sbuf_free(&b);
+        }
+    } else {
+        rc = run_daemon(&c, eng, url) == 0 ? 0 : 1;
+    }
+out:
+    engine_free(eng);
+    fflush(stdout);
+    if (events != NULL && events != stdout) {
+        fclose(events);
+    }
+    if (o.replay != NULL && !o.keep_state && c.redis_url != NULL && url != NULL && !o.check) {
+        drop_prefix(url, prefix);
+    }
+    redis_embed_stop(embed);
+    if (is_tmp) {
+        nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    diag_free(&diag);
+    free(url);
+    free(prefix);
+    config_free(&c);
+    return rc;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Rule files (rules/*.json, schemas/rule.schema.json): loading with errors that
+ * Rule files (JSON files under rules/, schemas/rule.schema.json): loading with errors that
  * name file, JSON path and reason; matching events against a rule's event.action
  * list and field conditions (equals, in, regex, cidr, exists); building a rule's
  * correlation key. Plugin parameters are checked later against the plugin's
@@ -80,7 +80,7 @@ struct ruleset {
 };
 
 /*
- * Load rules from each path: a .json file, or a directory whose *.json files
+ * Load rules from each path: a .json file, or a directory whose .json files
  * (not its subdirectories) are read in name order. Every error is added to diag
  * as "FILE: $.json.path: reason" (parse errors with line and column), and loading
  * goes on to find the others. Returns 0 when no error was found, else -1; out

@@ -1,9 +1,386 @@
 /* SPDX-License-Identifier: MIT */
-/* vigilctl entry point (being written). */
+/*
+ * vigilctl: the operator's and rule author's tool. parse prints the
+ * normalized event of each line; rule lint loads rules, plugins and templates
+ * exactly as vigild does and reports every error; incidents and stats read
+ * what a running vigild keeps in Redis.
+ */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-int main(void)
+#include <vigil/version.h>
+
+#include "build.h"
+#include "config.h"
+#include "engine.h"
+#include "incident.h"
+#include "input.h"
+#include "normalize.h"
+#include "store.h"
+
+static void usage(FILE *f)
 {
-    puts("vigilctl");
+    fprintf(f,
+            "usage: vigilctl [-c FILE] [--redis URL] COMMAND ...\n"
+            "\n"
+            "  parse [--unmatched] [--normalize PATH]... FILE|-\n"
+            "        print the normalized JSON event of each line (--unmatched: only lines no\n"
+            "        template matched)\n"
+            "  rule lint [--rules PATH]... [--plugins DIR]... [--normalize PATH]... [PATH...]\n"
+            "        load rules, plugins and templates as vigild does, report every error and\n"
+            "        check every template's samples\n"
+            "  incidents list [--limit N]     open incidents, newest first, one JSON per line\n"
+            "  incidents show ID              one incident with its events and history\n"
+            "  stats                          counters of the running vigild instances\n"
+            "\n"
+            "  -c, --config FILE   vigild's config (for Redis, rules and templates)\n"
+            "      --redis URL     Redis of the vigild to ask (default: the embedded one)\n"
+            "      --prefix P      Redis key prefix (default vigil:)\n"
+            "      --state-dir D   state directory of the embedded Redis\n"
+            "  -h, --help          this text\n"
+            "  -V, --version       print the version\n");
+}
+
+struct ctl {
+    struct vg_config c;     /* configuration */
+    int replaced_rules;     /* --rules given */
+    int replaced_norm;      /* --normalize given */
+    int replaced_plug;      /* --plugins given */
+    int unmatched;          /* parse --unmatched */
+    long limit;             /* incidents list --limit */
+};
+
+enum { OPT_REDIS = 256, OPT_PREFIX, OPT_STATE, OPT_RULES, OPT_NORM, OPT_PLUG, OPT_UNM, OPT_LIMIT };
+
+static const struct option long_opts[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"redis", required_argument, NULL, OPT_REDIS},
+    {"prefix", required_argument, NULL, OPT_PREFIX},
+    {"state-dir", required_argument, NULL, OPT_STATE},
+    {"rules", required_argument, NULL, OPT_RULES},
+    {"normalize", required_argument, NULL, OPT_NORM},
+    {"plugins", required_argument, NULL, OPT_PLUG},
+    {"unmatched", no_argument, NULL, OPT_UNM},
+    {"limit", required_argument, NULL, OPT_LIMIT},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static void print_diag(const struct diag *d)
+{
+    size_t i;
+
+    for (i = 0; i < d->n; i++) {
+        fprintf(stderr, "%s\n", d->msgs[i]);
+    }
+}
+
+static int cmd_parse(struct ctl *x, const char *path)
+{
+    struct build_opts bo = {.default_tz_min = x->c.default_tz_min};
+    struct diag diag = {0};
+    struct normalizer *nz;
+    struct sbuf out = {0};
+    FILE *f;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int n_err;
+
+    nz = normalize_load((const char *const *)x->c.normalize.v, x->c.normalize.n, &diag, &n_err);
+    if (n_err > 0) {
+        print_diag(&diag);
+        fprintf(stderr, "vigilctl: %d error(s) in the templates\n", n_err);
+        normalize_free(nz);
+        diag_free(&diag);
+        return 2;
+    }
+    f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "vigilctl: cannot open %s: %s\n", path, strerror(errno));
+        normalize_free(nz);
+        return 2;
+    }
+    while ((n = getline(&line, &cap, f)) > 0) {
+        unsigned flags;
+        struct vg_event *ev;
+
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+            n--;
+        }
+        if (n == 0) {
+            continue;
+        }
+        ev = build_event(nz, &bo, line, (size_t)n, time_now_ms(), NULL, RAW_FILE, 0, &flags);
+        if (!x->unmatched || !(flags & BUILD_NORMALIZED)) {
+            event_to_json(ev, &out);
+            sbuf_addc(&out, '\n');
+        }
+        event_unref(ev);
+        if (out.len > 65536) {
+            fwrite(out.buf, 1, out.len, stdout);
+            sbuf_reset(&out);
+        }
+    }
+    if (out.len > 0) {
+        fwrite(out.buf, 1, out.len, stdout);
+    }
+    sbuf_free(&out);
+    free(line);
+    if (f != stdin) {
+        fclose(f);
+    }
+    normalize_free(nz);
+    diag_free(&diag);
     return 0;
+}
+
+static int cmd_lint(struct ctl *x, int argc, char **argv)
+{
+    struct engine_cfg ec = {0};
+    struct diag diag = {0};
+    struct engine *eng;
+    size_t n_samples = 0;
+    int failed;
+    int i;
+
+    for (i = 0; i < argc; i++) {
+        strvec_set(&x->c.rules, argv[i], &x->replaced_rules);
+    }
+    ec.rule_paths = (const char *const *)x->c.rules.v;
+    ec.n_rule_paths = x->c.rules.n;
+    ec.normalize_paths = (const char *const *)x->c.normalize.v;
+    ec.n_normalize_paths = x->c.normalize.n;
+    ec.plugin_dirs = (const char *const *)x->c.plugin_dirs.v;
+    ec.n_plugin_dirs = x->c.plugin_dirs.n;
+    ec.offline = 1; /* linting never talks to Redis */
+    eng = engine_new(&ec, &diag);
+    if (eng == NULL) {
+        print_diag(&diag);
+        fprintf(stderr, "vigilctl: %zu error(s)\n", diag.n);
+        diag_free(&diag);
+        return 1;
+    }
+    failed = engine_check_samples(eng, &diag, &n_samples);
+    print_diag(&diag);
+    printf("%zu rule(s) OK; %zu template sample(s) checked, %d failed\n", engine_n_rules(eng),
+           n_samples, failed);
+    engine_free(eng);
+    diag_free(&diag);
+    return failed > 0 ? 1 : 0;
+}
+
+static struct store *connect_redis(struct ctl *x)
+{
+    char err[512];
+    char *url = x->c.redis_url ? xstrdup(x->c.redis_url) : config_embedded_url(x->c.state_dir);
+    struct store *st = store_open(url, 2000, err, sizeof(err));
+
+    if (st == NULL) {
+        fprintf(stderr, "vigilctl: %s\n", err);
+    } else if (!store_ok(st)) {
+        fprintf(stderr, "vigilctl: cannot reach Redis at %s: %s\n", url, store_error(st));
+        store_close(st);
+        st = NULL;
+    }
+    free(url);
+    return st;
+}
+
+static int cmd_incidents(struct ctl *x, int argc, char **argv)
+{
+    struct sbuf out = {0};
+    struct store *st;
+    int rc;
+
+    if (argc < 1 || (strcmp(argv[0], "list") != 0 && strcmp(argv[0], "show") != 0) ||
+        (strcmp(argv[0], "show") == 0 && argc != 2)) {
+        fprintf(stderr, "usage: vigilctl incidents list [--limit N] | show ID\n");
+        return 2;
+    }
+    st = connect_redis(x);
+    if (st == NULL) {
+        return 1;
+    }
+    if (strcmp(argv[0], "list") == 0) {
+        rc = incident_list(st, x->c.prefix, (size_t)x->limit, &out);
+    } else {
+        rc = incident_show(st, x->c.prefix, argv[1], &out);
+        sbuf_addc(&out, '\n');
+    }
+    if (rc == VG_ENOENT) {
+        fprintf(stderr, "vigilctl: no incident %s\n", argv[1]);
+    } else if (rc != VG_OK) {
+        fprintf(stderr, "vigilctl: Redis failed: %s\n", store_error(st));
+    } else {
+        fwrite(out.buf ? out.buf : "", 1, out.len, stdout);
+    }
+    sbuf_free(&out);
+    store_close(st);
+    return rc == VG_OK ? 0 : 1;
+}
+
+static int cmd_stats(struct ctl *x)
+{
+    struct store *st = connect_redis(x);
+    char *match;
+    redisReply *keys;
+    size_t i;
+
+    if (st == NULL) {
+        return 1;
+    }
+    match = xasprintf("%sstats:*", x->c.prefix);
+    {
+        const char *a[] = {"KEYS", match};
+
+        keys = store_cmd(st, 2, a, NULL);
+    }
+    for (i = 0; keys != NULL && keys->type == REDIS_REPLY_ARRAY && i < keys->elements; i++) {
+        const char *a[] = {"GET", keys->element[i]->str};
+        redisReply *v = store_cmd(st, 2, a, NULL);
+
+        if (v != NULL && v->type == REDIS_REPLY_STRING) {
+            printf("{\"instance\":\"%s\",\"stats\":%s}\n",
+                   keys->element[i]->str + strlen(x->c.prefix) + 6, v->str);
+        }
+        if (v != NULL) {
+            freeReplyObject(v);
+        }
+    }
+    if (keys == NULL || keys->elements == 0) {
+        fprintf(stderr, "vigilctl: no running vigild has published stats under %s\n",
+                x->c.prefix);
+    }
+    if (keys != NULL) {
+        freeReplyObject(keys);
+    }
+    free(match);
+    store_close(st);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct ctl x = {.limit = 100};
+    struct diag diag = {0};
+    const char *cfg_file = NULL;
+    int ch;
+    int rc = 2;
+
+    config_defaults(&x.c);
+    log_set_level(4);
+    /* "+" stops at the first non-option, so sub-command options are parsed per command. */
+    while ((ch = getopt_long(argc, argv, "+c:hV", long_opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            cfg_file = optarg;
+            if (config_load(&x.c, cfg_file, &diag) != 0) {
+                print_diag(&diag);
+                diag_free(&diag);
+                return 2;
+            }
+            break;
+        case OPT_REDIS:
+            free(x.c.redis_url);
+            x.c.redis_url = xstrdup(optarg);
+            break;
+        case OPT_PREFIX:
+            free(x.c.prefix);
+            x.c.prefix = xstrdup(optarg);
+            break;
+        case OPT_STATE:
+            free(x.c.state_dir);
+            x.c.state_dir = xstrdup(optarg);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("vigilctl %s (plugin ABI %d.%d)\n", VG_VERSION_STRING, VG_PLUGIN_ABI_MAJOR,
+                   VG_PLUGIN_ABI_MINOR);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    {
+        const char *cmd = argv[optind];
+        int sub_argc = argc - optind;
+        char **sub_argv = argv + optind;
+
+        if (strcmp(cmd, "rule") == 0 && sub_argc >= 2 && strcmp(sub_argv[1], "lint") == 0) {
+            sub_argc--;
+            sub_argv++;
+        }
+        optind = 1;
+        while ((ch = getopt_long(sub_argc, sub_argv, "h", long_opts, NULL)) != -1) {
+            switch (ch) {
+            case OPT_RULES:
+                strvec_set(&x.c.rules, optarg, &x.replaced_rules);
+                break;
+            case OPT_NORM:
+                strvec_set(&x.c.normalize, optarg, &x.replaced_norm);
+                break;
+            case OPT_PLUG:
+                strvec_set(&x.c.plugin_dirs, optarg, &x.replaced_plug);
+                break;
+            case OPT_UNM:
+                x.unmatched = 1;
+                break;
+            case OPT_LIMIT:
+                x.limit = strtol(optarg, NULL, 10);
+                if (x.limit <= 0) {
+                    fprintf(stderr, "vigilctl: --limit must be a positive number\n");
+                    goto out;
+                }
+                break;
+            case OPT_REDIS:
+                free(x.c.redis_url);
+                x.c.redis_url = xstrdup(optarg);
+                break;
+            case OPT_PREFIX:
+                free(x.c.prefix);
+                x.c.prefix = xstrdup(optarg);
+                break;
+            case 'h':
+                usage(stdout);
+                rc = 0;
+                goto out;
+            default:
+                usage(stderr);
+                goto out;
+            }
+        }
+        sub_argc -= optind;
+        sub_argv += optind;
+        if (strcmp(cmd, "parse") == 0) {
+            if (sub_argc != 1) {
+                fprintf(stderr, "usage: vigilctl parse [--unmatched] FILE|-\n");
+                goto out;
+            }
+            rc = cmd_parse(&x, sub_argv[0]);
+        } else if (strcmp(cmd, "rule") == 0) {
+            rc = cmd_lint(&x, sub_argc, sub_argv);
+        } else if (strcmp(cmd, "incidents") == 0) {
+            rc = cmd_incidents(&x, sub_argc, sub_argv);
+        } else if (strcmp(cmd, "stats") == 0) {
+            rc = cmd_stats(&x);
+        } else {
+            fprintf(stderr, "vigilctl: unknown command \"%s\"; see vigilctl --help\n", cmd);
+        }
+    }
+out:
+    diag_free(&diag);
+    config_free(&x.c);
+    return rc;
 }

@@ -205,6 +205,7 @@ struct vg_host_api {
     struct vg_str (*call_incident_id)(const struct vg_action_call *call);
     void (*action_output)(struct vg_ctx *ctx, const char *buf, size_t len);
     int64_t (*call_deadline_ms)(const struct vg_action_call *call);
+    void (*action_result)(struct vg_ctx *ctx, const char *name, const char *value);
 };
 
 /** True when the host table has member m (it was appended at or before the host's minor). */
@@ -325,6 +326,15 @@ static inline void vg_action_output(struct vg_ctx *ctx, const char *buf, size_t 
 }
 
 /**
+ * Record a named result of an action ("exit_status", "ticket_id") in the
+ * incident history; both strings are copied. @since 1.0
+ */
+static inline void vg_action_result(struct vg_ctx *ctx, const char *name, const char *value)
+{
+    vg_host->action_result(ctx, name, value);
+}
+
+/**
  * The one exported symbol every plugin defines. Its body should be
  * `return vg_plugin_accept(host, &my_plugin);`. @since 1.0
  */
@@ -335,11 +345,17 @@ VG_EXPORT const struct vg_plugin *vg_plugin_entry(const struct vg_host_api *host
  * keep it in vg_host and return desc; NULL when the host cannot serve this plugin.
  * @since 1.0
  */
+/** True when the host's minor is at least need (a function, so a constant 0 draws no warning). */
+static inline int vg_host_minor_at_least(const struct vg_host_api *host, unsigned need)
+{
+    return host->abi_minor >= need;
+}
+
 static inline const struct vg_plugin *vg_plugin_accept(const struct vg_host_api *host,
                                                        const struct vg_plugin *desc)
 {
     if (host == NULL || host->abi_major != VG_PLUGIN_ABI_MAJOR ||
-        host->abi_minor < VG_PLUGIN_REQUIRES_MINOR) {
+        !vg_host_minor_at_least(host, VG_PLUGIN_REQUIRES_MINOR)) {
         return NULL;
     }
     vg_host = host;

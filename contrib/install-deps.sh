@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Install what vigil needs to build and test on Debian 12 (run as root; uses sudo otherwise).
+# Installs only what is missing, so it is quick on a prepared machine.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libfastjson-dev libpcre2-dev libhiredis-dev
+      libcunit1-dev libsnmp-dev snmp snmptrapd redis-server redis-tools bsdutils util-linux)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts its own redis-server on 6379; vigil never uses it (it starts private ones).
+fi

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* Event building: parse, sender fields, normalization (see build.h). */
+#include "build.h"
+
+#include "input.h"
+#include "syslog.h"
+
+struct vg_event *build_event(const struct normalizer *nz, const struct build_opts *o,
+                             const char *data, size_t len, int64_t recv_ms,
+                             const struct sockaddr *peer, int transport, int truncated,
+                             unsigned *flags)
+{
+    struct syslog_opts so = {.recv_ms = recv_ms,
+                             .default_tz_min = o->default_tz_min,
+                             .keep_original = 1};
+    struct vg_event *ev;
+
+    *flags = 0;
+    if (len > 0 && data[0] == '{' && transport == RAW_FILE) {
+        char err[256];
+
+        ev = event_from_json(data, len, err, sizeof(err));
+        if (ev != NULL) {
+            if (event_get(ev, "@timestamp").ptr == NULL) {
+                event_set_time(ev, recv_ms);
+            }
+            if (event_get(ev, "event.action").ptr != NULL || normalize_event(nz, ev)) {
+                *flags |= BUILD_NORMALIZED;
+            }
+            return ev;
+        }
+        *flags |= BUILD_JSON_ERROR;
+    }
+    ev = event_new();
+    syslog_parse(data, len, &so, ev);
+    /* Replay output must not depend on when it ran. */
+    event_set_ingested(ev, o->replay ? ev->ts_ms : recv_ms);
+    if (peer != NULL && (peer->sa_family == AF_INET || peer->sa_family == AF_INET6)) {
+        char ip[64];
+
+        event_set_strz(ev, "observer.ip", sockaddr_ip_str(peer, ip, sizeof(ip)));
+    }
+    if (transport == RAW_UDP) {
+        event_set_strz(ev, "network.transport", "udp");
+    } else if (transport == RAW_TCP) {
+        event_set_strz(ev, "network.transport", "tcp");
+    }
+    if (transport != RAW_FILE) {
+        event_set_strz(ev, "network.protocol", "syslog");
+    }
+    if (truncated) {
+        event_set_raw(ev, "vigil.truncated", "true", 4);
+        *flags |= BUILD_TRUNCATED;
+    }
+    if (event_get(ev, "vigil.parse_warning").ptr != NULL) {
+        *flags |= BUILD_WARNING;
+    }
+    event_set_strz(ev, "event.kind", "event");
+    if (normalize_event(nz, ev)) {
+        *flags |= BUILD_NORMALIZED;
+    }
+    return ev;
+}

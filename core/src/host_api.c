@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host table: the core side of every service a plugin may use. Each
+ * member is a static host_<name> function; plugins reach them only through
+ * the table (STYLE 3.2), never by linking.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "action.h"
+#include "engine.h"
+#include "host.h"
+#include "loader.h"
+
+void host_ctx_init(struct vg_ctx *ctx, struct plugin_inst *inst, const char *label)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->inst = inst;
+    ctx->label = label;
+}
+
+static void host_log(struct vg_ctx *ctx, int level, const char *fmt, va_list ap)
+{
+    char line[1024];
+
+    if (level > log_get_level()) {
+        return;
+    }
+    vsnprintf(line, sizeof(line), fmt, ap);
+    log_msg(level, "[%s] %s", ctx != NULL && ctx->label ? ctx->label : "plugin", line);
+}
+
+static void host_set_error(struct vg_ctx *ctx, const char *fmt, va_list ap)
+{
+    if (ctx != NULL) {
+        vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
+    }
+}
+
+static int64_t host_now_ms(struct vg_ctx *ctx)
+{
+    return ctx != NULL && ctx->now_ms != 0 ? ctx->now_ms : time_now_ms();
+}
+
+static void *host_alloc(size_t size)
+{
+    return malloc(size ? size : 1);
+}
+
+static void host_free(void *ptr)
+{
+    free(ptr);
+}
+
+static struct vg_str host_event_field(const struct vg_event *ev, const char *name)
+{
+    struct vg_str none = {NULL, 0};
+
+    if (ev == NULL || name == NULL) {
+        return none;
+    }
+    return event_get(ev, name);
+}
+
+static struct vg_str host_event_key(struct vg_ctx *ctx, const struct vg_event *ev)
+{
+    struct vg_str s = {"", 0};
+
+    (void)ev;
+    if (ctx != NULL && ctx->key != NULL) {
+        s.ptr = ctx->key;
+        s.len = ctx->key_len;
+    }
+    return s;
+}
+
+static int64_t host_event_time_ms(const struct vg_event *ev)
+{
+    return ev != NULL ? ev->ts_ms : 0;
+}
+
+static int host_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
+                                const struct vg_incident_req *req)
+{
+    if (ctx == NULL || ctx->wk == NULL || ev == NULL) {
+        if (ctx != NULL) {
+            snprintf(ctx->err, sizeof(ctx->err), "incident_upsert outside on_event");
+        }
+        return VG_EINVAL;
+    }
+    return engine_incident_upsert(ctx, ev, req);
+}
+
+static enum vg_transition host_call_transition(const struct vg_action_call *call)
+{
+    return action_call_transition(call);
+}
+
+static struct vg_str host_call_incident_json(const struct vg_action_call *call)
+{
+    return action_call_incident_json(call);
+}
+
+static struct vg_str host_call_incident_id(const struct vg_action_call *call)
+{
+    return action_call_incident_id(call);
+}
+
+static int64_t host_call_deadline_ms(const struct vg_action_call *call)
+{
+    return action_call_deadline_ms(call);
+}
+
+static void host_action_output(struct vg_ctx *ctx, const char *buf, size_t len)
+{
+    if (ctx != NULL && ctx->output != NULL && buf != NULL) {
+        /* Keep an excerpt only: the history must stay bounded. */
+        size_t room = ctx->output->len < ACTION_OUTPUT_MAX ? ACTION_OUTPUT_MAX - ctx->output->len
+                                                            : 0;
+
+        sbuf_add(ctx->output, buf, len < room ? len : room);
+    }
+}
+
+static void host_action_result(struct vg_ctx *ctx, const char *name, const char *value)
+{
+    action_call_result(ctx, name, value);
+}
+
+const struct vg_host_api host_api = {
+    .abi_major = VG_PLUGIN_ABI_MAJOR,
+    .abi_minor = VG_PLUGIN_ABI_MINOR,
+    .size = sizeof(struct vg_host_api),
+    .log = host_log,
+    .set_error = host_set_error,
+    .now_ms = host_now_ms,
+    .alloc = host_alloc,
+    .free = host_free,
+    .event_field = host_event_field,
+    .event_key = host_event_key,
+    .event_time_ms = host_event_time_ms,
+    .incident_upsert = host_incident_upsert,
+    .call_transition = host_call_transition,
+    .call_incident_json = host_call_incident_json,
+    .call_incident_id = host_call_incident_id,
+    .action_output = host_action_output,
+    .call_deadline_ms = host_call_deadline_ms,
+    .action_result = host_action_result,
+};

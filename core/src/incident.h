@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Incidents in Redis: one hash per incident, the last events and the history as
+ * lists, an index of open incidents and a stream of lifecycle records. Every
+ * key of one (rule, key) pair shares one hash tag, so the upsert script runs on
+ * Redis Cluster unchanged. Incident ids are "<16 hex of the tag>-<n>", so an id
+ * names its keys and two replays of one input give the same ids.
+ */
+#ifndef VG_CORE_INCIDENT_H
+#define VG_CORE_INCIDENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "rule.h"
+#include "store.h"
+#include "util.h"
+
+/* Limits of what one incident keeps. */
+#define INCIDENT_EVENTS_KEPT 10  /* last events kept per incident */
+#define INCIDENT_HISTORY_MAX 200 /* history entries kept per incident */
+#define STREAM_MAXLEN        100000
+
+/* The result of one upsert. */
+struct incident_rec {
+    int transition;  /* enum vg_transition */
+    char id[48];     /* incident id */
+    struct sbuf json; /* the lifecycle record, one JSON object (no newline) */
+};
+
+/* Initialize the scripts (once, before any thread uses them). */
+void incident_init(void);
+
+/*
+ * Open the incident of (r, key) or update the open one, with ev as evidence at
+ * correlation time now_ms; severity 0 means the rule's. Fills rec (reset first).
+ * Returns 0, or VG_EIO when Redis is unreachable (nothing was written then).
+ */
+int incident_upsert(struct store *st, const char *prefix, const struct rule *r,
+                    const struct vg_event *ev, const char *key, size_t key_len, int64_t now_ms,
+                    int severity, const char *note, struct incident_rec *rec);
+
+/* The Redis key of an incident's hash from its id ("" on a malformed id): prefix{tag}:inc:n. */
+int incident_hash_key(const char *prefix, const char *id, struct sbuf *out);
+
+/*
+ * Append an entry (a JSON object) to an incident's history list, capped at
+ * INCIDENT_HISTORY_MAX. Returns 0 or VG_EIO.
+ */
+int incident_add_history(struct store *st, const char *prefix, const char *id, const char *json,
+                         size_t len);
+
+/*
+ * Print an incident (hash, events, history) as one JSON object into out.
+ * Returns 0, VG_ENOENT for an unknown id, or VG_EIO.
+ */
+int incident_show(struct store *st, const char *prefix, const char *id, struct sbuf *out);
+/* One JSON line per open incident (newest first, at most limit) into out. */
+int incident_list(struct store *st, const char *prefix, size_t limit, struct sbuf *out);
+
+/* The playbook steps of a procedure section, as a JSON array, appended to out. */
+void procedure_playbook_json(const char *section, struct sbuf *out);
+
+#endif /* VG_CORE_INCIDENT_H */

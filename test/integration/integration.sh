@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Integration tests of vigild as a whole. Usage: integration.sh TEST VIGILD VIGILCTL SRCDIR
+#   replay      --replay of the bundled sample equals the golden file, twice
+#   live        embedded Redis; logger sends RFC 3164 over UDP and RFC 5424 over TCP
+#               (octet counting); incidents asserted on stdout and in Redis
+#   hostile     random and truncated bytes on the UDP and TCP listeners; vigild survives
+#               and still correlates
+#   redis_down  an external redis-server stops while events arrive; they are held and
+#               correlated once it is back
+# Waits poll a condition with a deadline; nothing sleeps a fixed time to synchronise.
+set -euo pipefail
+test_name=$1 VIGILD=$2 VIGILCTL=$3 SRC=$4
+TMP=$(mktemp -d /tmp/vg_it.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; for f in "$TMP"/*.err; do [ -f "$f" ] && { echo "--- $f"; tail -30 "$f"; }; done >&2; exit 1; }
+# wait_for SECONDS COMMAND...: poll until the command succeeds or the deadline passes
+wait_for() {
+  local end=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $end ] || return 1
+    sleep 0.1
+  done
+}
+free_port() {
+  # A port nothing listens on, chosen by the kernel for a throw-away socket.
+  local p
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    p=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
+  done
+  echo 0
+}
+count_lines() { grep -c "$2" "$1" 2>/dev/null || true; }
+has_at_least() { [ "$(count_lines "$1" "$2")" -ge "$3" ]; }
+
+start_vigild() { # start_vigild NAME ARGS...: stdout to $TMP/NAME.out, stderr to $TMP/NAME.err
+  local name=$1; shift
+  "$VIGILD" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+  pids+=($!)
+  VPID=$!
+}
+
+case "$test_name" in
+replay)
+  golden="$SRC/test/data/golden/demo.records.jsonl"
+  "$VIGILD" --replay "$SRC/contrib/samples/demo.log" >"$TMP/r1.out" 2>"$TMP/r1.err" || fail "replay 1 exited non-zero"
+  "$VIGILD" --replay - <"$SRC/contrib/samples/demo.log" >"$TMP/r2.out" 2>"$TMP/r2.err" || fail "replay 2 exited non-zero"
+  diff -u "$golden" "$TMP/r1.out" || fail "replay output differs from $golden"
+  diff -u "$TMP/r1.out" "$TMP/r2.out" || fail "two replays of one file differ"
+  # --events-out gives one normalized event per input line.
+  "$VIGILD" --replay "$SRC/contrib/samples/demo.log" --events-out "$TMP/ev.jsonl" >/dev/null 2>&1
+  [ "$(wc -l <"$TMP/ev.jsonl")" -eq "$(grep -c . "$SRC/contrib/samples/demo.log")" ] || fail "--events-out line count"
+  grep -q '"action":"malware.detected"' "$TMP/ev.jsonl" || fail "events-out lacks malware.detected"
+  # A broken rule stops start-up with file, JSON path and reason.
+  mkdir "$TMP/badrules"
+  printf '{"rules":[{"name":"x","plugin":"nope","match":{"event.action":["a"]},"incident":{"title":"t","severity":"loud","class":"virus","procedure":"5.2.2"}}]}\n' >"$TMP/badrules/bad.json"
+  if "$VIGILD" --replay /dev/null --rules "$TMP/badrules" >/dev/null 2>"$TMP/bad.err"; then fail "broken rule accepted"; fi
+  grep -q "bad.json: \$.rules\[0\].incident.severity" "$TMP/bad.err" || fail "no path in rule error: $(cat "$TMP/bad.err")"
+  "$VIGILD" --help | grep -q -- "--replay" || fail "vigild --help"
+  "$VIGILD" --version | grep -q "vigild" || fail "vigild --version"
+  "$VIGILCTL" --help | grep -q "rule lint" || fail "vigilctl --help"
+  ;;
+live)
+  port=$(free_port)
+  start_vigild live --state-dir "$TMP/state" --listen-udp "127.0.0.1:$port" --listen-tcp "127.0.0.1:$port"
+  wait_for 20 grep -q "listening for syslog on tcp" "$TMP/live.err" || fail "vigild did not start"
+  for i in 1 2 3; do
+    logger --udp --server 127.0.0.1 --port "$port" --rfc3164 -t sshd -p auth.info \
+      "Failed password for root from 192.0.2.77 port 4000$i ssh2"
+  done
+  logger --tcp --octet-count --server 127.0.0.1 --port "$port" --rfc5424 -t clamd -p daemon.err \
+    "/srv/share/report.xls.exe: Win.Worm.Test-42 FOUND"
+  wait_for 20 has_at_least "$TMP/live.out" '"transition":"update"' 2 || fail "no ssh updates on stdout"
+  wait_for 20 grep -q '"class":"virus"' "$TMP/live.out" || fail "no virus incident over TCP"
+  [ "$(count_lines "$TMP/live.out" '"transition":"open","incident":{"id":"[0-9a-f]*-1","class":"hacker_attack"')" -eq 1 ] || fail "ssh incident opened more than once"
+  grep -q '"count":3' "$TMP/live.out" || fail "count did not reach 3"
+  "$VIGILCTL" --state-dir "$TMP/state" incidents list >"$TMP/list.out" || fail "incidents list"
+  [ "$(wc -l <"$TMP/list.out")" -eq 2 ] || fail "expected 2 open incidents in Redis: $(cat "$TMP/list.out")"
+  grep -q '"count":3' "$TMP/list.out" || fail "Redis incident count"
+  id=$(grep -o '"id":"[0-9a-f]*-1","class":"virus"' "$TMP/live.out" | head -1 | cut -d'"' -f4)
+  "$VIGILCTL" --state-dir "$TMP/state" incidents show "$id" >"$TMP/show.out" || fail "incidents show"
+  grep -q 'Win.Worm.Test-42' "$TMP/show.out" || fail "incident events not kept"
+  grep -q '"playbook":\[{"step":"5.2.2.1"' "$TMP/show.out" || fail "no playbook"
+  if "$VIGILCTL" --state-dir "$TMP/state" incidents show 0000000000000000-9 2>/dev/null; then fail "unknown id shown"; fi
+  kill -TERM "$VPID"; wait "$VPID" || fail "vigild exit status after SIGTERM"
+  [ ! -S "$TMP/state/redis/redis.sock" ] || fail "embedded redis-server left running"
+  ;;
+hostile)
+  port=$(free_port)
+  start_vigild hostile --state-dir "$TMP/state" --listen-udp "127.0.0.1:$port" --listen-tcp "127.0.0.1:$port" --max-message 2048
+  wait_for 20 grep -q "listening for syslog on tcp" "$TMP/hostile.err" || fail "vigild did not start"
+  for i in $(seq 1 300); do
+    head -c $((RANDOM % 9000 + 1)) /dev/urandom >/dev/udp/127.0.0.1/"$port" 2>/dev/null || true
+  done
+  for i in $(seq 1 20); do
+    head -c $((RANDOM % 200000 + 1)) /dev/urandom >/dev/tcp/127.0.0.1/"$port" 2>/dev/null || true
+    printf '%s' "$((RANDOM))9999999999 <13>" >/dev/tcp/127.0.0.1/"$port" 2>/dev/null || true
+  done
+  printf '<38>Mar  3 10:12:01 web9 sshd[1]: Failed password for root from 192.0.2.99 port 1 ssh2\n' \
+    >/dev/tcp/127.0.0.1/"$port"
+  wait_for 30 grep -q '192.0.2.99' "$TMP/hostile.out" || fail "valid message after garbage not correlated"
+  kill -0 "$VPID" || fail "vigild died"
+  kill -TERM "$VPID"; wait "$VPID" || fail "vigild exit status after hostile input"
+  ;;
+redis_down)
+  sock="$TMP/ext.sock"
+  redis-server --port 0 --unixsocket "$sock" --dir "$TMP" --save "" --appendonly no --daemonize no >"$TMP/redis.err" 2>&1 &
+  rpid=$!; pids+=($rpid)
+  wait_for 10 redis-cli -s "$sock" ping || fail "redis-server did not start"
+  port=$(free_port)
+  start_vigild rd --redis "unix:$sock" --listen-udp "127.0.0.1:$port" --listen-tcp "127.0.0.1:$port"
+  wait_for 20 grep -q "listening for syslog on tcp" "$TMP/rd.err" || fail "vigild did not start"
+  send() { printf '<38>Mar  3 10:12:0%s web1 sshd[1]: Failed password for root from 192.0.2.%s port 1 ssh2\n' "$1" "$2" >/dev/tcp/127.0.0.1/"$port"; }
+  send 1 10
+  wait_for 20 grep -q '192.0.2.10' "$TMP/rd.out" || fail "first event not correlated"
+  redis-cli -s "$sock" shutdown nosave >/dev/null 2>&1 || true
+  wait "$rpid" 2>/dev/null || true
+  for i in 1 2 3 4 5; do send "$i" 2$i; done
+  kill -0 "$VPID" || fail "vigild died without Redis"
+  redis-server --port 0 --unixsocket "$sock" --dir "$TMP" --save "" --appendonly no --daemonize no >"$TMP/redis2.err" 2>&1 &
+  pids+=($!)
+  wait_for 30 has_at_least "$TMP/rd.out" '"transition":"open"' 6 || fail "held events not correlated after Redis came back"
+  grep -q 'redis' "$TMP/rd.err" || fail "no log line about the Redis outage"
+  kill -TERM "$VPID"; wait "$VPID" || fail "vigild exit status"
+  ;;
+*)
+  echo "unknown test $test_name" >&2; exit 2 ;;
+esac
+echo "PASS: integration.$test_name"
