@@ -83,7 +83,7 @@ static size_t utf8_cut(const char *s, size_t len)
     size_t i = len;
     size_t back = 0;
     unsigned char c;
-    size_t need;
+    size_t cont;
 
     while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
         i--;
@@ -96,8 +96,8 @@ static size_t utf8_cut(const char *s, size_t len)
     if (c < 0x80) {
         return len;
     }
-    need = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-    return back >= need ? len : i - 1;
+    cont = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+    return back >= cont ? len : i - 1;
 }
 
 /* Quote s as a JSON string for a message, cut to QUOTE_MAX_BYTES; returns buf. */
@@ -368,12 +368,13 @@ static char *dup_str(struct loader *l, fjson_object *v)
 static char *dup_field(struct loader *l, fjson_object *v)
 {
     const char *s = want_str(l, v);
-    char qb[QUOTE_BUF_BYTES];
 
     if (s == NULL) {
         return NULL;
     }
     if (!valid_field(s, strlen(s))) {
+        char qb[QUOTE_BUF_BYTES];
+
         fail(l, "%s is not a valid field name (one or more of A-Z a-z 0-9 _ . @ -)",
              quote(qb, sizeof(qb), s));
         return NULL;
@@ -385,12 +386,13 @@ static char *dup_field(struct loader *l, fjson_object *v)
 static char *dup_plugin(struct loader *l, fjson_object *v)
 {
     const char *s = want_str(l, v);
-    char qb[QUOTE_BUF_BYTES];
 
     if (s == NULL) {
         return NULL;
     }
     if (!valid_plugin(s)) {
+        char qb[QUOTE_BUF_BYTES];
+
         fail(l, "%s is not a valid plugin name (1 to 32 of a-z 0-9 _)", quote(qb, sizeof(qb), s));
         return NULL;
     }
@@ -400,9 +402,9 @@ static char *dup_plugin(struct loader *l, fjson_object *v)
 /* The text an event would hold for a string or number value, or NULL after an error. */
 static char *dup_scalar(struct loader *l, fjson_object *v)
 {
-    char num[32];
-
     if (is_type(v, fjson_type_int)) {
+        char num[32];
+
         snprintf(num, sizeof(num), "%" PRId64, fjson_object_get_int64(v));
         return xstrdup(num);
     }
@@ -581,7 +583,6 @@ static void parse_cond(struct loader *l, fjson_object *o, struct rule_cond *c)
 static void parse_match(struct loader *l, fjson_object *o, struct rule *r)
 {
     static const char *const keys[] = {"event.action", "where"};
-    char qb[QUOTE_BUF_BYTES];
     fjson_object *v;
     size_t mark;
     size_t n;
@@ -603,6 +604,8 @@ static void parse_match(struct loader *l, fjson_object *o, struct rule *r)
             const char *s = want_str(l, fjson_object_array_get_idx(v, (int)i));
 
             if (s != NULL && !valid_word(s)) {
+                char qb[QUOTE_BUF_BYTES];
+
                 fail(l, "%s is not a valid event.action (printable ASCII without spaces)",
                      quote(qb, sizeof(qb), s));
             } else if (s != NULL) {
@@ -825,9 +828,7 @@ static void parse_rule(struct loader *l, fjson_object *o, struct rule *r)
 {
     static const char *const keys[] = {"name", "plugin", "description", "match",
                                        "key",  "params", "incident",    "actions"};
-    char qb[QUOTE_BUF_BYTES];
     fjson_object *v;
-    const char *s;
     size_t mark;
 
     if (!want_type(l, o, fjson_type_object, "an object")) {
@@ -835,10 +836,14 @@ static void parse_rule(struct loader *l, fjson_object *o, struct rule *r)
     }
     check_keys(l, o, keys, ARRAY_SIZE(keys));
     if (need(l, o, "name", &v)) {
+        const char *s;
+
         mark = path_key(l, "name");
         s = want_str(l, v);
         if (s != NULL &&
             (strlen(s) == 0 || strlen(s) > NAME_MAX_LEN || !chars_in(s, strlen(s), "_.-"))) {
+            char qb[QUOTE_BUF_BYTES];
+
             fail(l, "%s is not a valid rule name (1 to 64 of A-Z a-z 0-9 _ . -)",
                  quote(qb, sizeof(qb), s));
         } else if (s != NULL) {
@@ -1119,7 +1124,9 @@ static void load_dir(struct loader *l, const char *dir)
         }
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_str);
+    if (n > 1) {
+        qsort(names, n, sizeof(*names), cmp_str);
+    }
     for (i = 0; i < n; i++) {
         struct stat st;
 
@@ -1256,7 +1263,6 @@ static int cond_holds(const struct rule_cond *c, const struct vg_event *ev)
     struct vg_str v = event_get(ev, c->field);
     int hit = 0;
     size_t i;
-    int rc;
 
     switch (c->op) {
     case COND_EQUALS:
@@ -1270,8 +1276,7 @@ static int cond_holds(const struct rule_cond *c, const struct vg_event *ev)
     case COND_REGEX:
         if (v.ptr != NULL) {
             pcre2_match_data *md = thread_match_data();
-
-            rc = pcre2_match(c->re, (PCRE2_SPTR)v.ptr, v.len, 0, 0, md, match_ctx);
+            int rc = pcre2_match(c->re, (PCRE2_SPTR)v.ptr, v.len, 0, 0, md, match_ctx);
             if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
                 return 0;
             }

@@ -404,7 +404,7 @@ static size_t parse_suffix(const char *s, size_t n, size_t j, int cisco, struct 
     size_t e;
 
     if (t->year == 0 && j + 5 <= n && s[j] == ' ' && (e = num(s, n, j + 1, 4, 4, &y)) != 0 &&
-        (e == n || s[e] == ' ' || s[e] == ':') && y >= 1970) {
+        at_end(s, n, e) && y >= 1970) {
         t->year = y; /* H3C: "Jun  6 21:10:21:451 2013" */
         j = e;
     }

@@ -281,8 +281,7 @@ int main(int argc, char **argv)
             cfg_file = optarg;
             if (config_load(&x.c, cfg_file, &diag) != 0) {
                 print_diag(&diag);
-                diag_free(&diag);
-                return 2;
+                goto out;
             }
             break;
         case OPT_REDIS:
@@ -299,19 +298,21 @@ int main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
-            return 0;
+            rc = 0;
+            goto out;
         case 'V':
             printf("vigilctl %s (plugin ABI %d.%d)\n", VG_VERSION_STRING, VG_PLUGIN_ABI_MAJOR,
                    VG_PLUGIN_ABI_MINOR);
-            return 0;
+            rc = 0;
+            goto out;
         default:
             usage(stderr);
-            return 2;
+            goto out;
         }
     }
     if (optind >= argc) {
         usage(stderr);
-        return 2;
+        goto out;
     }
     {
         const char *cmd = argv[optind];

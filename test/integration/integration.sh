@@ -6,6 +6,9 @@
 #               (octet counting); incidents asserted on stdout and in Redis
 #   hostile     random and truncated bytes on the UDP and TCP listeners; vigild survives
 #               and still correlates
+#   actions     exec actions run off the ingest path; status, exit code, output excerpt
+#               and timeouts land in the incident history
+#   oot_plugin  contrib/plugin-skeleton built out of tree with pkg-config, loaded, run
 #   redis_down  an external redis-server stops while events arrive; they are held and
 #               correlated once it is back
 # Waits poll a condition with a deadline; nothing sleeps a fixed time to synchronise.
@@ -129,6 +132,43 @@ redis_down)
   wait_for 30 has_at_least "$TMP/rd.out" '"transition":"open"' 6 || fail "held events not correlated after Redis came back"
   grep -q 'redis' "$TMP/rd.err" || fail "no log line about the Redis outage"
   kill -TERM "$VPID"; wait "$VPID" || fail "vigild exit status"
+  ;;
+actions)
+  sock="$TMP/ext.sock"
+  redis-server --port 0 --unixsocket "$sock" --dir "$TMP" --save "" --appendonly no --daemonize no >"$TMP/redis.err" 2>&1 &
+  pids+=($!)
+  wait_for 10 redis-cli -s "$sock" ping || fail "redis-server did not start"
+  export VG_TEST_OUT="$TMP/action-stdin.json"
+  "$VIGILD" --replay "$SRC/contrib/samples/demo.log" --rules "$SRC/test/data/rules-exec" \
+    --redis "unix:$sock" --keep-state >"$TMP/act.out" 2>"$TMP/act.err" || fail "replay with actions"
+  id=$(grep -o '"id":"[0-9a-f]*-1"' "$TMP/act.out" | head -1 | cut -d'"' -f4)
+  [ -n "$id" ] || fail "no incident"
+  grep -q '"transition":"open"' "$VG_TEST_OUT" || fail "exec did not get the incident JSON on stdin"
+  "$VIGILCTL" --redis "unix:$sock" incidents show "$id" >"$TMP/show.out" || fail "incidents show"
+  grep -q '"status":"ok","code":0' "$TMP/show.out" || fail "no ok action in history: $(cat "$TMP/show.out")"
+  grep -q "\"result\":{\"exit_status\":\"0\"},\"output\":\"handled $id open" "$TMP/show.out" || fail "exit status / output excerpt missing"
+  grep -q '"status":"timeout".*"exit_status":"killed"' "$TMP/show.out" || fail "timeout not recorded"
+  grep -q '"transition":"update","rule":"exec-demo","status":"failed".*"exit_status":"3"},"output":"cannot isolate' "$TMP/show.out" || fail "failure not recorded"
+  ;;
+oot_plugin)
+  # Build contrib/plugin-skeleton out of tree against the build tree's pkg-config file.
+  build=$(cd "$(dirname "$VIGILD")/.." && pwd)
+  mkdir "$TMP/plugins" "$TMP/rules"
+  chmod 755 "$TMP/plugins"
+  mkdir "$TMP/src"; cp "$SRC"/contrib/plugin-skeleton/* "$TMP/src/"
+  PKG_CONFIG_PATH="$build/pkgconfig-uninstalled" make -s -C "$TMP/src" >"$TMP/make.err" 2>&1 || fail "plugin skeleton does not build: $(cat "$TMP/make.err")"
+  nm -D --defined-only "$TMP/src/vg_action_file_log.so" | awk '{print $3}' | grep -v '^_' >"$TMP/syms"
+  [ "$(cat "$TMP/syms")" = "vg_plugin_entry" ] || fail "plugin exports more than vg_plugin_entry: $(cat "$TMP/syms")"
+  cp "$TMP/src/vg_action_file_log.so" "$build/plugins/"*.so "$TMP/plugins/"
+  sed "s#/tmp/REPLACED#$TMP/incidents.jsonl#" "$SRC/test/data/rules-oot/oot.json" >"$TMP/rules/oot.json"
+  "$VIGILD" --replay "$SRC/contrib/samples/demo.log" --plugins "$TMP/plugins" --rules "$TMP/rules" \
+    >"$TMP/oot.out" 2>"$TMP/oot.err" || fail "replay with the out-of-tree plugin"
+  grep -q '^id: [0-9a-f]*-1$' "$TMP/incidents.jsonl" || fail "file_log did not write the id"
+  grep -q '"transition":"open".*"class":"lan_outage"' "$TMP/incidents.jsonl" || fail "file_log did not write the record"
+  # A plugin file writable by others is refused, naming the file.
+  chmod o+w "$TMP/plugins/vg_action_file_log.so"
+  if "$VIGILD" --check --plugins "$TMP/plugins" --rules "$TMP/rules" >/dev/null 2>"$TMP/perm.err"; then fail "writable plugin accepted"; fi
+  grep -q "vg_action_file_log.so: the file is writable by others" "$TMP/perm.err" || fail "no permission error: $(cat "$TMP/perm.err")"
   ;;
 *)
   echo "unknown test $test_name" >&2; exit 2 ;;

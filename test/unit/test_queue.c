@@ -17,15 +17,17 @@
 #define STRESS_CONSUMERS 2
 #define STRESS_ITEMS     200000
 
-/* Items are small integers disguised as pointers (never 0, which is NULL). */
+/* Item n is the address of slot n, so items are distinct non-NULL pointers. */
+static char slots[STRESS_ITEMS];
+
 static void *item(uintptr_t n)
 {
-    return (void *)(n + 1);
+    return &slots[n];
 }
 
 static uintptr_t item_no(void *p)
 {
-    return (uintptr_t)p - 1;
+    return (uintptr_t)((char *)p - slots);
 }
 
 static void test_capacity(void)

@@ -23,7 +23,7 @@
 #define DEFAULT_MAX_CLIENTS  1024
 #define DEFAULT_IDLE_TIMEOUT 300000
 #define UDP_RCVBUF_WANTED    (4 * 1024 * 1024)
-#define MAX_MSG_LIMIT        (64 * 1024 * 1024)
+#define MAX_MSG_LIMIT        ((size_t)64 * 1024 * 1024)
 
 /*
  * A raw message holding a copy of len bytes plus a NUL, in one allocation;

@@ -26,7 +26,7 @@
 #include "listener.h"
 #include "util.h"
 
-#define READ_CHUNK (64 * 1024)
+#define READ_CHUNK ((size_t)64 * 1024)
 #define MAX_EVENTS 256
 /* epoll data tags of the two fds that are not connections. */
 #define TAG_LISTEN ((void *)&tag_listen)
@@ -59,15 +59,15 @@ struct tcp_state {
 
 static void list_unlink(struct tcp_state *t, struct conn *c)
 {
-    if (c->prev != NULL) {
-        c->prev->next = c->next;
-    } else {
+    if (t->oldest == c) {
         t->oldest = c->next;
-    }
-    if (c->next != NULL) {
-        c->next->prev = c->prev;
     } else {
+        c->prev->next = c->next;
+    }
+    if (t->newest == c) {
         t->newest = c->prev;
+    } else {
+        c->next->prev = c->prev;
     }
     c->prev = NULL;
     c->next = NULL;
@@ -153,6 +153,22 @@ static int shed_one(struct tcp_state *t)
     return fd >= 0 ? 0 : -1;
 }
 
+/* accept4 failed with errno: 1 to keep accepting, 0 to stop for now. */
+static int accept_failed(struct tcp_state *t)
+{
+    if (errno == EINTR || errno == ECONNABORTED) {
+        return 1;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return 0;
+    }
+    listener_count(&t->l->stats.errors, 1);
+    if (errno == EMFILE || errno == ENFILE) {
+        return shed_one(t) == 0;
+    }
+    return 0;
+}
+
 static void accept_all(struct tcp_state *t)
 {
     for (;;) {
@@ -163,18 +179,8 @@ static void accept_all(struct tcp_state *t)
         memset(&peer, 0, sizeof(peer));
         fd = accept4(t->l->fd, (struct sockaddr *)&peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED) {
+            if (accept_failed(t)) {
                 continue;
-            }
-            if (errno == EMFILE || errno == ENFILE) {
-                listener_count(&t->l->stats.errors, 1);
-                if (shed_one(t) != 0) {
-                    return;
-                }
-                continue;
-            }
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                listener_count(&t->l->stats.errors, 1);
             }
             return;
         }
