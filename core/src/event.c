@@ -143,9 +143,17 @@ int event_set_strz(struct vg_event *ev, const char *name, const char *val)
 int event_set_int(struct vg_event *ev, const char *name, int64_t val)
 {
     char buf[24];
-    int n = snprintf(buf, sizeof(buf), "%" PRId64, val);
+    char *p = buf + sizeof(buf);
+    uint64_t u = val < 0 ? (uint64_t)0 - (uint64_t)val : (uint64_t)val;
 
-    return set_typed(ev, name, strlen(name), EVF_INT, buf, (size_t)n, val);
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (val < 0) {
+        *--p = '-';
+    }
+    return set_typed(ev, name, strlen(name), EVF_INT, p, (size_t)(buf + sizeof(buf) - p), val);
 }
 
 int event_set_raw(struct vg_event *ev, const char *name, const char *json, size_t len)
@@ -280,33 +288,52 @@ static void split(const struct vg_event *ev, const struct event_field *f, struct
     }
 }
 
-static const struct vg_event *sort_ev;
-
-/* Order names so that every "a.b.*" field is contiguous: '.' sorts before any byte. */
-static int cmp_fields(const void *pa, const void *pb)
+static int in_atom(const struct event_field *f, size_t i)
 {
-    const struct event_field *a = &sort_ev->fields[*(const uint16_t *)pa];
-    const struct event_field *b = &sort_ev->fields[*(const uint16_t *)pb];
-    const unsigned char *na = (const unsigned char *)sort_ev->arena + a->name_off;
-    const unsigned char *nb = (const unsigned char *)sort_ev->arena + b->name_off;
+    return f->atom_len && i >= f->atom_off && i < (size_t)f->atom_off + f->atom_len;
+}
+
+/*
+ * Order names so that every "a.b.*" field is contiguous: a separating '.' sorts
+ * before any byte. Equal bytes compare equal unless a '.' separates in one name
+ * and not in the other, so the keys are computed only where the names differ.
+ */
+static int cmp_fields(const struct vg_event *ev, const struct event_field *a,
+                      const struct event_field *b)
+{
+    const unsigned char *na = (const unsigned char *)ev->arena + a->name_off;
+    const unsigned char *nb = (const unsigned char *)ev->arena + b->name_off;
     size_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
+    size_t i = 0;
+    int ka;
+    int kb;
+
+    while (i < n && na[i] == nb[i] && (na[i] != '.' || in_atom(a, i) == in_atom(b, i))) {
+        i++;
+    }
+    if (i == n) {
+        return (int)a->name_len - (int)b->name_len;
+    }
+    ka = na[i] == '.' && !in_atom(a, i) ? 0 : na[i] + 1;
+    kb = nb[i] == '.' && !in_atom(b, i) ? 0 : nb[i] + 1;
+    return ka - kb;
+}
+
+/* Insertion sort of field indexes: events have a few dozen fields. */
+static void sort_fields(const struct vg_event *ev, uint16_t *idx, size_t n)
+{
     size_t i;
 
-    for (i = 0; i < n; i++) {
-        int ka = na[i] == '.' && !(a->atom_len && i >= a->atom_off &&
-                                   i < (size_t)a->atom_off + a->atom_len)
-                     ? 0
-                     : na[i] + 1;
-        int kb = nb[i] == '.' && !(b->atom_len && i >= b->atom_off &&
-                                   i < (size_t)b->atom_off + b->atom_len)
-                     ? 0
-                     : nb[i] + 1;
+    for (i = 1; i < n; i++) {
+        uint16_t v = idx[i];
+        size_t k = i;
 
-        if (ka != kb) {
-            return ka - kb;
+        while (k > 0 && cmp_fields(ev, &ev->fields[idx[k - 1]], &ev->fields[v]) > 0) {
+            idx[k] = idx[k - 1];
+            k--;
         }
+        idx[k] = v;
     }
-    return (int)a->name_len - (int)b->name_len;
 }
 
 static void emit_value(const struct vg_event *ev, const struct event_field *f, struct sbuf *out)
@@ -340,9 +367,7 @@ void event_to_json(const struct vg_event *ev, struct sbuf *out)
     for (i = 0; i < ev->n_fields && i < UINT16_MAX; i++) {
         idx[i] = (uint16_t)i;
     }
-    /* qsort has no context argument in C11; the event is read-only here. */
-    sort_ev = ev;
-    qsort(idx, i, sizeof(*idx), cmp_fields);
+    sort_fields(ev, idx, i);
     open.n = 0;
     sbuf_addc(out, '{');
     for (i = 0; i < ev->n_fields && i < UINT16_MAX; i++) {

@@ -384,27 +384,49 @@ int incident_add_history(struct store *st, const char *prefix, const char *id, c
     return rc;
 }
 
-/* Append the fields of an HGETALL reply as JSON members (values that are JSON kept raw). */
-static void hash_json(const redisReply *h, struct sbuf *out)
+static const redisReply *hash_get(const redisReply *h, const char *name)
 {
     size_t i;
 
     for (i = 0; i + 1 < h->elements; i += 2) {
-        const redisReply *k = h->element[i];
-        const redisReply *v = h->element[i + 1];
+        if (strcmp(h->element[i]->str, name) == 0) {
+            return h->element[i + 1];
+        }
+    }
+    return NULL;
+}
 
-        if (i > 0) {
+/* Append the incident of an HGETALL reply as JSON members, in a fixed order. */
+static void hash_json(const redisReply *h, struct sbuf *out)
+{
+    static const char *const order[] = {"id",        "rule",      "class", "title",
+                                        "severity",  "status",    "key",   "first_seen",
+                                        "last_seen", "count",     "procedure", "playbook"};
+    size_t i;
+    int first = 1;
+
+    for (i = 0; i < ARRAY_SIZE(order); i++) {
+        const redisReply *v = hash_get(h, order[i]);
+        const char *k = order[i];
+
+        if (v == NULL || v->type != REDIS_REPLY_STRING) {
+            continue;
+        }
+        if (!first) {
             sbuf_addc(out, ',');
         }
-        add_jstr(out, k->str, k->len);
+        first = 0;
+        add_jstr(out, k, strlen(k));
         sbuf_addc(out, ':');
-        if (strcmp(k->str, "first_seen") == 0 || strcmp(k->str, "last_seen") == 0) {
+        if (strcmp(k, "first_seen") == 0 || strcmp(k, "last_seen") == 0) {
             add_time(out, strtoll(v->str, NULL, 10));
-        } else if (strcmp(k->str, "severity") == 0) {
-            add_jstr(out, rule_severity_name(atoi(v->str)), strlen(rule_severity_name(atoi(v->str))));
-        } else if (strcmp(k->str, "count") == 0) {
+        } else if (strcmp(k, "severity") == 0) {
+            const char *name = rule_severity_name(atoi(v->str));
+
+            add_jstr(out, name, strlen(name));
+        } else if (strcmp(k, "count") == 0) {
             sbuf_printf(out, "%lld", strtoll(v->str, NULL, 10));
-        } else if (strcmp(k->str, "key") == 0 || strcmp(k->str, "playbook") == 0) {
+        } else if (strcmp(k, "key") == 0 || strcmp(k, "playbook") == 0) {
             sbuf_add(out, v->str, v->len);
         } else {
             add_jstr(out, v->str, v->len);

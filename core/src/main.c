@@ -363,7 +363,13 @@ static int run_daemon(struct vg_config *c, struct engine *eng, const char *url)
     sigaddset(&set, SIGHUP);
     for (;;) {
         struct timespec ts = {1, 0};
-        int sig = sigtimedwait(&set, NULL, &ts);
+        int sig;
+
+        if (time_mono_ms() - last >= 1000) {
+            publish_stats(eng, st, c->prefix);
+            last = time_mono_ms();
+        }
+        sig = sigtimedwait(&set, NULL, &ts);
 
         if (sig == SIGINT || sig == SIGTERM) {
             log_msg(6, "vigild stopping on signal %d", sig);
@@ -372,11 +378,8 @@ static int run_daemon(struct vg_config *c, struct engine *eng, const char *url)
         if (sig == SIGHUP) {
             log_msg(6, "SIGHUP: configuration reload is not supported yet; restart vigild");
         }
-        if (time_mono_ms() - last >= 5000) {
-            publish_stats(eng, st, c->prefix);
-            last = time_mono_ms();
-        }
     }
+    publish_stats(eng, st, c->prefix);
 out:
     for (i = 0; i < n_ls; i++) {
         listener_stop(ls[i]);
@@ -443,7 +446,7 @@ int main(int argc, char **argv)
             sub = xasprintf("%s/redis", c.state_dir);
             dir = sub;
         }
-        embed = redis_embed_start(dir, buf, sizeof(buf), err, sizeof(err));
+        embed = redis_embed_start(dir, !is_tmp, buf, sizeof(buf), err, sizeof(err));
         free(sub);
         if (embed == NULL) {
             fprintf(stderr, "vigild: cannot start the embedded redis-server: %s\n", err);

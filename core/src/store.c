@@ -1159,14 +1159,15 @@ static int claim_socket(const char *sock, char *err, size_t err_len)
 }
 
 /*
- * Start a private redis-server (unix socket and AOF in state_dir, no TCP port)
+ * Start a private redis-server (unix socket and, when persist, AOF in state_dir;
+ * no TCP port)
  * and wait until it answers PING. The child gets SIGTERM when the calling
  * thread exits (PR_SET_PDEATHSIG), so call it from a thread that lives as long
  * as the server should. Returns the handle (free it with redis_embed_stop) and
  * "unix:<dir>/redis.sock" in url, or NULL with one sentence in err.
  */
-struct redis_embed *redis_embed_start(const char *state_dir, char *url, size_t url_len, char *err,
-                                      size_t err_len)
+struct redis_embed *redis_embed_start(const char *state_dir, int persist, char *url, size_t url_len,
+                                      char *err, size_t err_len)
 {
     struct redis_embed *e = NULL;
     char *dir = NULL;
@@ -1213,7 +1214,7 @@ struct redis_embed *redis_embed_start(const char *state_dir, char *url, size_t u
     }
     {
         char *argv[] = {exe,        "--port", "0", "--unixsocket", sock,  "--unixsocketperm",
-                        "700",      "--dir",  dir, "--appendonly", "yes", "--appendfsync",
+                        "700",      "--dir",  dir, "--appendonly", persist ? "yes" : "no", "--appendfsync",
                         "everysec", "--save", "",  "--daemonize",  "no",  "--logfile",
                         log_path,   NULL};
 

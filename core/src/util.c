@@ -92,6 +92,11 @@ void sbuf_reserve(struct sbuf *b, size_t extra)
     if (need <= b->cap) {
         return;
     }
+    sbuf_grow(b, need);
+}
+
+void sbuf_grow(struct sbuf *b, size_t need)
+{
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need) {
         cap *= 2;
@@ -102,7 +107,9 @@ void sbuf_reserve(struct sbuf *b, size_t extra)
 
 void sbuf_add(struct sbuf *b, const void *data, size_t len)
 {
-    sbuf_reserve(b, len);
+    if (b->len + len + 1 > b->cap) {
+        sbuf_grow(b, b->len + len + 1);
+    }
     if (len > 0) {
         memcpy(b->buf + b->len, data, len);
     }
@@ -117,7 +124,9 @@ void sbuf_adds(struct sbuf *b, const char *s)
 
 void sbuf_addc(struct sbuf *b, char c)
 {
-    sbuf_reserve(b, 1);
+    if (b->len + 2 > b->cap) {
+        sbuf_grow(b, b->len + 2);
+    }
     b->buf[b->len++] = c;
     b->buf[b->len] = '\0';
 }
@@ -140,17 +149,26 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/* 1 for the bytes JSON strings must escape: controls, '"', '\\' and DEL. */
+static const unsigned char json_esc[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+};
+
 void sbuf_add_json_str(struct sbuf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
     size_t i;
     size_t run = 0;
 
     sbuf_reserve(b, len + 2);
     for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
+        unsigned char c = u[i];
 
-        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
+        if (!json_esc[c]) {
             continue;
         }
         sbuf_add(b, s + run, i - run);
@@ -172,9 +190,9 @@ void sbuf_add_json_str(struct sbuf *b, const char *s, size_t len)
             sbuf_add(b, "\\t", 2);
             break;
         default: {
-            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 
-            sbuf_add(b, u, 6);
+            sbuf_add(b, e, 6);
             break;
         }
         }
@@ -319,9 +337,45 @@ size_t time_format_ms(int64_t ms, char *out, size_t out_len)
     int n;
 
     y += m <= 2;
-    n = snprintf(out, out_len, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, m, d,
-                 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), millis);
-    return n < 0 ? 0 : (size_t)n;
+    if (y < 0 || y > 9999 || out_len < 25) {
+        n = snprintf(out, out_len, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, m, d,
+                     (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), millis);
+        return n < 0 ? 0 : (size_t)n;
+    }
+    /* The common case by hand: this runs for every event and record. */
+    {
+        int h = (int)(rem / 3600);
+        int mi = (int)(rem / 60 % 60);
+        int s = (int)(rem % 60);
+        int yy = (int)y;
+
+        out[0] = (char)('0' + yy / 1000);
+        out[1] = (char)('0' + yy / 100 % 10);
+        out[2] = (char)('0' + yy / 10 % 10);
+        out[3] = (char)('0' + yy % 10);
+        out[4] = '-';
+        out[5] = (char)('0' + m / 10);
+        out[6] = (char)('0' + m % 10);
+        out[7] = '-';
+        out[8] = (char)('0' + d / 10);
+        out[9] = (char)('0' + d % 10);
+        out[10] = 'T';
+        out[11] = (char)('0' + h / 10);
+        out[12] = (char)('0' + h % 10);
+        out[13] = ':';
+        out[14] = (char)('0' + mi / 10);
+        out[15] = (char)('0' + mi % 10);
+        out[16] = ':';
+        out[17] = (char)('0' + s / 10);
+        out[18] = (char)('0' + s % 10);
+        out[19] = '.';
+        out[20] = (char)('0' + millis / 100);
+        out[21] = (char)('0' + millis / 10 % 10);
+        out[22] = (char)('0' + millis % 10);
+        out[23] = 'Z';
+        out[24] = '\0';
+        return 24;
+    }
 }
 
 static int digits(const char *s, size_t n, int *out)

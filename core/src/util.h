@@ -37,6 +37,8 @@ struct sbuf {
 };
 
 void sbuf_reserve(struct sbuf *b, size_t extra);
+/* Grow the allocation to at least need bytes (the slow path of the appends). */
+void sbuf_grow(struct sbuf *b, size_t need);
 void sbuf_add(struct sbuf *b, const void *data, size_t len);
 void sbuf_adds(struct sbuf *b, const char *s);
 void sbuf_addc(struct sbuf *b, char c);

@@ -16,6 +16,7 @@
 #include "build.h"
 #include "config.h"
 #include "engine.h"
+#include "event.h"
 #include "incident.h"
 #include "input.h"
 #include "normalize.h"
@@ -32,7 +33,9 @@ static void usage(FILE *f)
             "  rule lint [--rules PATH]... [--plugins DIR]... [--normalize PATH]... [PATH...]\n"
             "        load rules, plugins and templates as vigild does, report every error and\n"
             "        check every template's samples\n"
-            "  incidents list [--limit N]     open incidents, newest first, one JSON per line\n"
+            "  incidents list [--limit N] [--brief]\n"
+            "                                 open incidents, newest first, one JSON per line\n"
+            "                                 (--brief: a table)\n"
             "  incidents show ID              one incident with its events and history\n"
             "  stats                          counters of the running vigild instances\n"
             "\n"
@@ -50,10 +53,21 @@ struct ctl {
     int replaced_norm;      /* --normalize given */
     int replaced_plug;      /* --plugins given */
     int unmatched;          /* parse --unmatched */
+    int brief;              /* incidents list --brief */
     long limit;             /* incidents list --limit */
 };
 
-enum { OPT_REDIS = 256, OPT_PREFIX, OPT_STATE, OPT_RULES, OPT_NORM, OPT_PLUG, OPT_UNM, OPT_LIMIT };
+enum {
+    OPT_REDIS = 256,
+    OPT_PREFIX,
+    OPT_STATE,
+    OPT_RULES,
+    OPT_NORM,
+    OPT_PLUG,
+    OPT_UNM,
+    OPT_LIMIT,
+    OPT_BRIEF,
+};
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -65,6 +79,7 @@ static const struct option long_opts[] = {
     {"plugins", required_argument, NULL, OPT_PLUG},
     {"unmatched", no_argument, NULL, OPT_UNM},
     {"limit", required_argument, NULL, OPT_LIMIT},
+    {"brief", no_argument, NULL, OPT_BRIEF},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -191,6 +206,40 @@ static struct store *connect_redis(struct ctl *x)
     return st;
 }
 
+/* Turn JSON lines of incidents into a table a person reads at a glance. */
+static void brief(struct sbuf *out)
+{
+    struct sbuf t = {0};
+    char *line = out->buf;
+
+    sbuf_printf(&t, "%-20s %-8s %6s  %-24s %s\n", "ID", "SEVERITY", "COUNT", "LAST SEEN", "TITLE");
+    while (line != NULL && *line != '\0') {
+        char *nl = strchr(line, '\n');
+        char err[128];
+        struct vg_event *ev;
+
+        if (nl != NULL) {
+            *nl = '\0';
+        }
+        ev = event_from_json(line, strlen(line), err, sizeof(err));
+        if (ev != NULL) {
+            struct vg_str id = event_get(ev, "id");
+            struct vg_str sev = event_get(ev, "severity");
+            struct vg_str cnt = event_get(ev, "count");
+            struct vg_str last = event_get(ev, "last_seen");
+            struct vg_str title = event_get(ev, "title");
+
+            sbuf_printf(&t, "%-20s %-8s %6s  %-24s %s\n", id.ptr ? id.ptr : "-",
+                        sev.ptr ? sev.ptr : "-", cnt.ptr ? cnt.ptr : "-",
+                        last.ptr ? last.ptr : "-", title.ptr ? title.ptr : "");
+            event_unref(ev);
+        }
+        line = nl != NULL ? nl + 1 : NULL;
+    }
+    sbuf_free(out);
+    *out = t;
+}
+
 static int cmd_incidents(struct ctl *x, int argc, char **argv)
 {
     struct sbuf out = {0};
@@ -208,6 +257,9 @@ static int cmd_incidents(struct ctl *x, int argc, char **argv)
     }
     if (strcmp(argv[0], "list") == 0) {
         rc = incident_list(st, x->c.prefix, (size_t)x->limit, &out);
+        if (rc == VG_OK && x->brief) {
+            brief(&out);
+        }
     } else {
         rc = incident_show(st, x->c.prefix, argv[1], &out);
         sbuf_addc(&out, '\n');
@@ -323,7 +375,7 @@ int main(int argc, char **argv)
             sub_argc--;
             sub_argv++;
         }
-        optind = 1;
+        optind = 0; /* 0, not 1: glibc's getopt re-initializes for the new argv */
         while ((ch = getopt_long(sub_argc, sub_argv, "h", long_opts, NULL)) != -1) {
             switch (ch) {
             case OPT_RULES:
@@ -337,6 +389,9 @@ int main(int argc, char **argv)
                 break;
             case OPT_UNM:
                 x.unmatched = 1;
+                break;
+            case OPT_BRIEF:
+                x.brief = 1;
                 break;
             case OPT_LIMIT:
                 x.limit = strtol(optarg, NULL, 10);

@@ -41,7 +41,7 @@ const char *test_redis_url(void)
         if (dir == NULL) {
             fprintf(stderr, "test redis: cannot create a temporary directory\n");
         } else {
-            fixture = redis_embed_start(dir, fixture_url, sizeof(fixture_url), err, sizeof(err));
+            fixture = redis_embed_start(dir, 0, fixture_url, sizeof(fixture_url), err, sizeof(err));
             if (fixture == NULL) {
                 fprintf(stderr, "test redis: %s\n", err);
             } else {

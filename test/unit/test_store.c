@@ -287,7 +287,7 @@ static void test_url_forms_live(void)
     int port = free_port(AF_INET);
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-    e = redis_embed_start(dir, url, sizeof(url), err, sizeof(err));
+    e = redis_embed_start(dir, 1, url, sizeof(url), err, sizeof(err));
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     CU_ASSERT_EQUAL(strncmp(url, "unix:/", 6), 0);
     st = store_open(url, 2000, err, sizeof(err));
@@ -552,7 +552,7 @@ static void test_reconnect(void)
     int i;
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-    e = redis_embed_start(dir, url, sizeof(url), err, sizeof(err));
+    e = redis_embed_start(dir, 1, url, sizeof(url), err, sizeof(err));
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     st = store_open(url, 1000, err, sizeof(err));
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
@@ -572,7 +572,7 @@ static void test_reconnect(void)
     }
     CU_ASSERT(worst < 50);
 
-    e = redis_embed_start(dir, url, sizeof(url), err, sizeof(err));
+    e = redis_embed_start(dir, 1, url, sizeof(url), err, sizeof(err));
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     t0 = time_mono_ms();
     while (!store_ok(st) && time_mono_ms() - t0 < 10000) {
@@ -590,7 +590,7 @@ static void test_reconnect(void)
     /* A command that meets the stopped server fails; the next ones reconnect. */
     redis_embed_stop(e);
     CU_ASSERT_PTR_NULL(store_cmdf(st, "GET kept"));
-    e = redis_embed_start(dir, url, sizeof(url), err, sizeof(err));
+    e = redis_embed_start(dir, 1, url, sizeof(url), err, sizeof(err));
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     r = NULL;
     t0 = time_mono_ms();
@@ -681,7 +681,7 @@ static void test_embed(void)
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
     dir = xasprintf("%s/a/b/state", tmp);
-    e = redis_embed_start(dir, url, sizeof(url), err, sizeof(err));
+    e = redis_embed_start(dir, 1, url, sizeof(url), err, sizeof(err));
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     CU_ASSERT_EQUAL(stat(dir, &sb), 0);
     CU_ASSERT_EQUAL(sb.st_mode & 0777, 0700);
@@ -690,7 +690,7 @@ static void test_embed(void)
     CU_ASSERT_EQUAL(kill(pid, 0), 0);
 
     /* A second server in the same directory is refused; the first keeps running. */
-    e2 = redis_embed_start(dir, url2, sizeof(url2), err, sizeof(err));
+    e2 = redis_embed_start(dir, 1, url2, sizeof(url2), err, sizeof(err));
     CU_ASSERT_PTR_NULL(e2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "already runs"));
     redis_embed_stop(e2);
@@ -705,28 +705,28 @@ static void test_embed(void)
     snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
     CU_ASSERT_EQUAL(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
     close(fd);
-    e = redis_embed_start(dir, url, sizeof(url), err, sizeof(err));
+    e = redis_embed_start(dir, 1, url, sizeof(url), err, sizeof(err));
     CU_ASSERT_PTR_NOT_NULL(e);
     redis_embed_stop(e);
 
     /* Something else at the socket path is not removed. */
     CU_ASSERT_EQUAL(mkdir(path, 0700), 0);
-    CU_ASSERT_PTR_NULL(redis_embed_start(dir, url, sizeof(url), err, sizeof(err)));
+    CU_ASSERT_PTR_NULL(redis_embed_start(dir, 1, url, sizeof(url), err, sizeof(err)));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a socket"));
     rmdir(path);
 
     /* A state directory that cannot be created. */
     free(path);
     path = xasprintf("%s/redis.log/sub", dir);
-    CU_ASSERT_PTR_NULL(redis_embed_start(path, url, sizeof(url), err, sizeof(err)));
+    CU_ASSERT_PTR_NULL(redis_embed_start(path, 1, url, sizeof(url), err, sizeof(err)));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot create the state directory"));
 
     /* A server that cannot be executed, and one that exits at once. */
     setenv("VIGIL_REDIS_SERVER", "/nonexistent/redis-server", 1);
-    CU_ASSERT_PTR_NULL(redis_embed_start(dir, url, sizeof(url), err, sizeof(err)));
+    CU_ASSERT_PTR_NULL(redis_embed_start(dir, 1, url, sizeof(url), err, sizeof(err)));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot execute /nonexistent/redis-server"));
     setenv("VIGIL_REDIS_SERVER", "false", 1);
-    CU_ASSERT_PTR_NULL(redis_embed_start(dir, url, sizeof(url), err, sizeof(err)));
+    CU_ASSERT_PTR_NULL(redis_embed_start(dir, 1, url, sizeof(url), err, sizeof(err)));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "exited with exit status 1"));
     if (saved != NULL) {
         setenv("VIGIL_REDIS_SERVER", saved, 1);
