@@ -112,8 +112,8 @@ static const char *const severity_names[8] = {
 /* Zone abbreviations and their offsets east of UTC in minutes. Where a name is
  * ambiguous the most common meaning in network gear wins (CST: US Central, IST: India). */
 static const struct {
-    char name[6];
-    short off;
+    char name[8]; /* upper case */
+    short off;    /* minutes east of UTC */
 } zones[] = {
     {"UTC", 0},     {"GMT", 0},     {"UT", 0},      {"WET", 0},
     {"WEST", 60},   {"BST", 60},    {"CET", 60},    {"MET", 60},    {"MEZ", 60},
@@ -363,7 +363,6 @@ static size_t parse_zone(const char *s, size_t n, size_t i, int cisco, struct st
     int suffix = 0;
     int known;
     int upper = 1;
-    int colon;
 
     while (k < n && is_alpha(s[k]) && k - a < 7) {
         upper &= is_upper(s[k]);
@@ -384,10 +383,13 @@ static size_t parse_zone(const char *s, size_t n, size_t i, int cisco, struct st
     if (k < n && s[k] != ' ' && s[k] != ':') {
         return i;
     }
-    colon = k < n && s[k] == ':' && (k + 1 == n || s[k + 1] == ' ');
-    if (!(known && upper) &&
-        !(colon && (cisco || (skip_sp(s, n, k + 1) < n && s[skip_sp(s, n, k + 1)] == '%')))) {
-        return i;
+    if (!(known && upper)) {
+        size_t next = skip_sp(s, n, k + 1);
+        int colon = k < n && s[k] == ':' && at_end(s, n, k + 1);
+
+        if (!colon || !(cisco || (next < n && s[next] == '%'))) {
+            return i;
+        }
     }
     t->zone.p = s + a;
     t->zone.n = k - a;
@@ -632,7 +634,7 @@ static int stamp_ms(const struct stamp *t, const struct syslog_opts *o, int64_t 
         return -1;
     }
     ms = local_ms(y, t) - (int64_t)off * 60000;
-    if (t->year == 0 && ms > o->recv_ms + DAY_MS && o->recv_ms < MAX_EPOCH_MS) {
+    if (t->year == 0 && o->recv_ms < MAX_EPOCH_MS && ms > o->recv_ms + DAY_MS) {
         y--;
         if (t->day > month_days(y, t->mon)) {
             return -1;
