@@ -34,18 +34,18 @@ struct vg_action_call {
 };
 
 struct dispatcher {
-    struct dispatcher_cfg cfg;   /* copied configuration */
-    char *redis_url;             /* owned copy */
-    char *prefix;                /* owned copy */
-    struct queue *q;             /* pending calls */
-    pthread_t *threads;          /* workers */
-    int n_threads;               /* started workers */
-    pthread_mutex_t lock;        /* guards pending */
-    pthread_cond_t idle;         /* signalled when pending drops to 0 */
-    size_t pending;              /* queued or running calls */
-    uint64_t n_done;             /* calls finished ok */
-    uint64_t n_failed;           /* calls finished with a failure */
-    uint64_t n_dropped;          /* calls refused by a full queue */
+    struct dispatcher_cfg cfg; /* copied configuration */
+    char *redis_url;           /* owned copy */
+    char *prefix;              /* owned copy */
+    struct queue *q;           /* pending calls */
+    pthread_t *threads;        /* workers */
+    int n_threads;             /* started workers */
+    pthread_mutex_t lock;      /* guards pending */
+    pthread_cond_t idle;       /* signalled when pending drops to 0 */
+    size_t pending;            /* queued or running calls */
+    uint64_t n_done;           /* calls finished ok */
+    uint64_t n_failed;         /* calls finished with a failure */
+    uint64_t n_dropped;        /* calls refused by a full queue */
 };
 
 static const char *const tr_names[] = {"open", "update", "escalate", "resolve", "close"};
@@ -92,8 +92,8 @@ static void record(struct dispatcher *d, struct store *st, struct vg_action_call
     }
     log_msg(rc == VG_OK ? VG_LOG_INFO : VG_LOG_WARNING,
             "action %s (%s) for incident %s on %s: %s in %" PRId64 " ms%s%s",
-            c->inst->mod->desc.name, c->rule_name, c->incident_id, tr_names[c->transition],
-            status, dur_ms, err && err[0] ? ": " : "", err ? err : "");
+            c->inst->mod->desc.name, c->rule_name, c->incident_id, tr_names[c->transition], status,
+            dur_ms, err && err[0] ? ": " : "", err ? err : "");
     sbuf_free(&j);
 }
 

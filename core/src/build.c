@@ -10,9 +10,8 @@ struct vg_event *build_event(const struct normalizer *nz, const struct build_opt
                              const struct sockaddr *peer, int transport, int truncated,
                              unsigned *flags)
 {
-    struct syslog_opts so = {.recv_ms = recv_ms,
-                             .default_tz_min = o->default_tz_min,
-                             .keep_original = 1};
+    struct syslog_opts so = {
+        .recv_ms = recv_ms, .default_tz_min = o->default_tz_min, .keep_original = 1};
     struct vg_event *ev;
 
     *flags = 0;

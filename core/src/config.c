@@ -6,13 +6,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <libfastjson/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <libfastjson/json.h>
 
 void strvec_push(struct strvec *v, const char *s)
 {

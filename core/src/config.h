@@ -14,8 +14,8 @@
 #define CONFIG_MAX_PATHS 32
 
 struct strvec {
-    size_t n;                        /* entries */
-    char *v[CONFIG_MAX_PATHS];       /* owned strings */
+    size_t n;                  /* entries */
+    char *v[CONFIG_MAX_PATHS]; /* owned strings */
 };
 
 struct vg_config {

@@ -28,50 +28,50 @@
 
 /* One (event, rule) pair waiting for a correlation worker. */
 struct job {
-    struct vg_event *ev;   /* a reference */
-    struct rule *rule;     /* the matching rule */
-    char *key;             /* the event's key for this rule */
-    size_t key_len;        /* bytes of key */
+    struct vg_event *ev; /* a reference */
+    struct rule *rule;   /* the matching rule */
+    char *key;           /* the event's key for this rule */
+    size_t key_len;      /* bytes of key */
 };
 
 struct worker {
-    struct engine *eng;       /* owner */
-    struct store *st;         /* this thread's Redis connection */
-    struct queue *q;          /* jobs for this worker (live) */
-    pthread_t thread;         /* the thread (live) */
-    int started;              /* 1 once the thread runs */
-    struct job **held;        /* ring of jobs held while Redis is unreachable */
-    size_t held_head;         /* index of the oldest held job */
-    size_t held_n;            /* jobs held */
-    struct incident_rec rec;  /* scratch for records */
-    int64_t last_loss_log;    /* monotonic ms of the last loss log line */
-    int redis_failed;         /* replay: Redis failed at least once */
+    struct engine *eng;      /* owner */
+    struct store *st;        /* this thread's Redis connection */
+    struct queue *q;         /* jobs for this worker (live) */
+    pthread_t thread;        /* the thread (live) */
+    int started;             /* 1 once the thread runs */
+    struct job **held;       /* ring of jobs held while Redis is unreachable */
+    size_t held_head;        /* index of the oldest held job */
+    size_t held_n;           /* jobs held */
+    struct incident_rec rec; /* scratch for records */
+    int64_t last_loss_log;   /* monotonic ms of the last loss log line */
+    int redis_failed;        /* replay: Redis failed at least once */
 };
 
 struct route {
-    char *action;          /* event.action value */
-    struct rule **rules;   /* rules asking for it */
-    size_t n;              /* entries in rules */
-    struct route *next;    /* chain */
+    char *action;        /* event.action value */
+    struct rule **rules; /* rules asking for it */
+    size_t n;            /* entries in rules */
+    struct route *next;  /* chain */
 };
 
 struct engine {
-    struct engine_cfg cfg;        /* configuration (pointers borrowed from the caller) */
-    struct loader ld;             /* plugins */
-    struct ruleset rs;            /* rules */
-    struct normalizer *nz;        /* templates */
+    struct engine_cfg cfg;            /* configuration (pointers borrowed from the caller) */
+    struct loader ld;                 /* plugins */
+    struct ruleset rs;                /* rules */
+    struct normalizer *nz;            /* templates */
     struct route *routes[ROUTE_SIZE]; /* event.action -> rules */
-    struct plugin_inst **insts;   /* every instance (rules and actions) */
-    size_t n_insts;               /* entries in insts */
-    struct worker *workers;       /* correlation workers */
-    int n_workers;                /* entries in workers */
-    struct queue *raw_q;          /* listeners -> parse thread */
-    pthread_t parse_thread;       /* live parse thread */
-    int parse_started;            /* 1 once it runs */
-    struct dispatcher *disp;      /* action dispatcher */
-    pthread_mutex_t out_lock;     /* serializes events_out and records_out */
-    struct engine_stats stats;    /* counters */
-    atomic_int stopping;          /* set when engine_free begins */
+    struct plugin_inst **insts;       /* every instance (rules and actions) */
+    size_t n_insts;                   /* entries in insts */
+    struct worker *workers;           /* correlation workers */
+    int n_workers;                    /* entries in workers */
+    struct queue *raw_q;              /* listeners -> parse thread */
+    pthread_t parse_thread;           /* live parse thread */
+    int parse_started;                /* 1 once it runs */
+    struct dispatcher *disp;          /* action dispatcher */
+    pthread_mutex_t out_lock;         /* serializes events_out and records_out */
+    struct engine_stats stats;        /* counters */
+    atomic_int stopping;              /* set when engine_free begins */
 };
 
 static struct route *route_find(struct engine *eng, const char *action, size_t len, int create)
@@ -521,9 +521,9 @@ static void *parse_main(void *arg)
     struct raw_msg *m;
 
     while ((m = queue_pop(eng->raw_q, -1)) != NULL) {
-        struct vg_event *ev = engine_build_event(eng, m->data, m->len, m->recv_ms,
-                                                 (const struct sockaddr *)&m->peer, m->transport,
-                                                 m->truncated);
+        struct vg_event *ev =
+            engine_build_event(eng, m->data, m->len, m->recv_ms, (const struct sockaddr *)&m->peer,
+                               m->transport, m->truncated);
 
         free(m);
         handle_event(eng, ev);

@@ -30,31 +30,31 @@ struct engine_cfg {
     const char *prefix;                 /* key prefix, e.g. "vigil:" */
     int workers;                        /* correlation threads (live; default 2) */
     size_t queue_cap;                   /* raw message queue (default 65536) */
-    size_t pending_max;                 /* jobs held per worker while Redis is down (default 10000) */
-    int replay;                         /* 1: event time, inline processing */
-    int action_threads;                 /* action worker threads (default 2) */
-    int64_t action_timeout_ms;          /* deadline per action call (default 30 s) */
-    FILE *events_out;                   /* every normalized event as a JSON line, or NULL */
-    FILE *records_out;                  /* incident lifecycle records, or NULL */
-    int default_tz_min;                 /* zone for timestamps without one, minutes east */
-    int offline;                        /* 1: load and check only; no Redis, no threads */
+    size_t pending_max;        /* jobs held per worker while Redis is down (default 10000) */
+    int replay;                /* 1: event time, inline processing */
+    int action_threads;        /* action worker threads (default 2) */
+    int64_t action_timeout_ms; /* deadline per action call (default 30 s) */
+    FILE *events_out;          /* every normalized event as a JSON line, or NULL */
+    FILE *records_out;         /* incident lifecycle records, or NULL */
+    int default_tz_min;        /* zone for timestamps without one, minutes east */
+    int offline;               /* 1: load and check only; no Redis, no threads */
 };
 
 /* Counters, readable at any time. */
 struct engine_stats {
-    atomic_ullong raw_in;          /* messages received */
-    atomic_ullong raw_dropped;     /* refused: the raw queue was full */
-    atomic_ullong truncated;       /* messages longer than the maximum size */
-    atomic_ullong parse_warnings;  /* events with vigil.parse_warning */
-    atomic_ullong json_errors;     /* replay lines that looked like JSON but were not */
-    atomic_ullong normalized;      /* events a template matched */
-    atomic_ullong unmatched;       /* events no template matched */
-    atomic_ullong routed;          /* (event, rule) pairs handed to rules */
-    atomic_ullong rule_errors;     /* on_event failures other than Redis */
-    atomic_ullong opened;          /* incidents opened */
-    atomic_ullong updated;         /* incident updates and escalations */
-    atomic_ullong held;            /* jobs held while Redis was unreachable */
-    atomic_ullong lost;            /* jobs dropped: the hold queue overflowed */
+    atomic_ullong raw_in;         /* messages received */
+    atomic_ullong raw_dropped;    /* refused: the raw queue was full */
+    atomic_ullong truncated;      /* messages longer than the maximum size */
+    atomic_ullong parse_warnings; /* events with vigil.parse_warning */
+    atomic_ullong json_errors;    /* replay lines that looked like JSON but were not */
+    atomic_ullong normalized;     /* events a template matched */
+    atomic_ullong unmatched;      /* events no template matched */
+    atomic_ullong routed;         /* (event, rule) pairs handed to rules */
+    atomic_ullong rule_errors;    /* on_event failures other than Redis */
+    atomic_ullong opened;         /* incidents opened */
+    atomic_ullong updated;        /* incident updates and escalations */
+    atomic_ullong held;           /* jobs held while Redis was unreachable */
+    atomic_ullong lost;           /* jobs dropped: the hold queue overflowed */
 };
 
 struct engine;

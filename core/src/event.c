@@ -8,11 +8,10 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <libfastjson/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <libfastjson/json.h>
 
 #define NAME_MAX_LEN 1024
 #define MAX_DEPTH    32
@@ -353,10 +352,10 @@ void event_to_json(const struct vg_event *ev, struct sbuf *out)
 {
     uint16_t stack_idx[1024];
     uint16_t *idx = ev->n_fields <= ARRAY_SIZE(stack_idx) ? stack_idx : NULL;
-    struct segs open;     /* the object path currently open */
+    struct segs open; /* the object path currently open */
     const char *open_base = NULL;
     struct segs cur;
-    size_t depth = 0;     /* objects open below the root */
+    size_t depth = 0;                      /* objects open below the root */
     const struct event_field *last = NULL; /* the last leaf written */
     size_t i;
     int first = 1;
@@ -478,7 +477,8 @@ struct vg_event *event_from_json(const char *text, size_t len, char *err, size_t
     obj = fjson_tokener_parse_ex(tok, text, (int)len);
     if (obj == NULL || fjson_object_get_type(obj) != fjson_type_object) {
         snprintf(err, err_len, "not a JSON object: %s",
-                 obj ? "another JSON type" : fjson_tokener_error_desc(fjson_tokener_get_error(tok)));
+                 obj ? "another JSON type"
+                     : fjson_tokener_error_desc(fjson_tokener_get_error(tok)));
         goto out;
     }
     ev = event_new();

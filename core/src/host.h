@@ -18,16 +18,16 @@ struct worker;
 struct action_job;
 
 struct vg_ctx {
-    struct plugin_inst *inst;  /* the instance called */
-    const char *label;         /* log prefix, e.g. "rule:single/ssh-auth" */
-    struct worker *wk;         /* correlation worker (rule callbacks), else NULL */
-    const struct rule *rule;   /* the rule (rule callbacks), else NULL */
-    const char *key;           /* the event's key for this rule */
-    size_t key_len;            /* bytes of key */
-    int64_t now_ms;            /* the correlation clock for this call */
-    struct action_job *job;    /* the action call (action callbacks), else NULL */
-    struct sbuf *output;       /* where action output is collected, or NULL */
-    char err[512];             /* text set by vg_set_error() */
+    struct plugin_inst *inst; /* the instance called */
+    const char *label;        /* log prefix, e.g. "rule:single/ssh-auth" */
+    struct worker *wk;        /* correlation worker (rule callbacks), else NULL */
+    const struct rule *rule;  /* the rule (rule callbacks), else NULL */
+    const char *key;          /* the event's key for this rule */
+    size_t key_len;           /* bytes of key */
+    int64_t now_ms;           /* the correlation clock for this call */
+    struct action_job *job;   /* the action call (action callbacks), else NULL */
+    struct sbuf *output;      /* where action output is collected, or NULL */
+    char err[512];            /* text set by vg_set_error() */
 };
 
 /* Set up ctx for a callback of inst; every other member zero. */

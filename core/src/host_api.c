@@ -116,8 +116,8 @@ static void host_action_output(struct vg_ctx *ctx, const char *buf, size_t len)
 {
     if (ctx != NULL && ctx->output != NULL && buf != NULL) {
         /* Keep an excerpt only: the history must stay bounded. */
-        size_t room = ctx->output->len < ACTION_OUTPUT_MAX ? ACTION_OUTPUT_MAX - ctx->output->len
-                                                            : 0;
+        size_t room =
+            ctx->output->len < ACTION_OUTPUT_MAX ? ACTION_OUTPUT_MAX - ctx->output->len : 0;
 
         sbuf_add(ctx->output, buf, len < room ? len : room);
     }

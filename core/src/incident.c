@@ -222,13 +222,14 @@ int incident_upsert(struct store *st, const char *prefix, const struct rule *r,
 
         sbuf_adds(j, "{\"@timestamp\":");
         add_time(j, now_ms);
-        sbuf_printf(j, ",\"transition\":\"%s\",\"incident\":{\"id\":\"%s\",\"class\":",
-                    tr_names[tr], rec->id);
+        sbuf_printf(j,
+                    ",\"transition\":\"%s\",\"incident\":{\"id\":\"%s\",\"class\":", tr_names[tr],
+                    rec->id);
         add_jstr(j, r->incident_class, strlen(r->incident_class));
         sbuf_adds(j, ",\"title\":");
         add_jstr(j, title, tlen);
-        sbuf_printf(j, ",\"severity\":\"%s\",\"status\":\"open\",\"key\":",
-                    rule_severity_name(sev));
+        sbuf_printf(j,
+                    ",\"severity\":\"%s\",\"status\":\"open\",\"key\":", rule_severity_name(sev));
         sbuf_add(j, kjson.buf, kjson.len);
         sbuf_adds(j, ",\"first_seen\":");
         add_time(j, reply_int(rep, 3));
@@ -284,8 +285,8 @@ int incident_upsert(struct store *st, const char *prefix, const struct rule *r,
             n++;
         }
         {
-            const char *a[] = {"XADD", kstream.buf, "MAXLEN", "~", maxlen_s, "*", "record",
-                               rec->json.buf};
+            const char *a[] = {"XADD",   kstream.buf, "MAXLEN", "~",
+                               maxlen_s, "*",         "record", rec->json.buf};
             size_t l[] = {4, kstream.len, 6, 1, strlen(maxlen_s), 1, 6, rec->json.len};
 
             store_append(st, 8, a, l);
@@ -399,9 +400,9 @@ static const redisReply *hash_get(const redisReply *h, const char *name)
 /* Append the incident of an HGETALL reply as JSON members, in a fixed order. */
 static void hash_json(const redisReply *h, struct sbuf *out)
 {
-    static const char *const order[] = {"id",        "rule",      "class", "title",
-                                        "severity",  "status",    "key",   "first_seen",
-                                        "last_seen", "count",     "procedure", "playbook"};
+    static const char *const order[] = {"id",        "rule",   "class",     "title",
+                                        "severity",  "status", "key",       "first_seen",
+                                        "last_seen", "count",  "procedure", "playbook"};
     size_t i;
     int first = 1;
 

@@ -24,8 +24,8 @@
 
 /* The result of one upsert. */
 struct incident_rec {
-    int transition;  /* enum vg_transition */
-    char id[48];     /* incident id */
+    int transition;   /* enum vg_transition */
+    char id[48];      /* incident id */
     struct sbuf json; /* the lifecycle record, one JSON object (no newline) */
 };
 

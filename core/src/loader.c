@@ -38,16 +38,16 @@ static int check_perms(const char *path, char *err, size_t err_len)
         return -1;
     }
     if (st.st_mode & S_IWOTH) {
-        snprintf(err, err_len,
-                 "refusing plugin %s: the file is writable by others (chmod o-w it)", path);
+        snprintf(err, err_len, "refusing plugin %s: the file is writable by others (chmod o-w it)",
+                 path);
         return -1;
     }
     copy = xstrdup(path);
     dir = dirname(copy);
     if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
         snprintf(err, err_len,
-                 "refusing plugin %s: its directory %s is writable by others (chmod o-w it)",
-                 path, dir);
+                 "refusing plugin %s: its directory %s is writable by others (chmod o-w it)", path,
+                 dir);
         rc = -1;
     }
     free(copy);
@@ -82,8 +82,8 @@ static int check_desc(const char *path, const struct vg_plugin *d, char *err, si
     }
     if (d->size < PLUGIN_DESC_V1_0_SIZE) {
         snprintf(err, err_len,
-                 "refusing plugin %s: its descriptor is %u bytes, shorter than ABI 1.0's %zu",
-                 path, d->size, (size_t)PLUGIN_DESC_V1_0_SIZE);
+                 "refusing plugin %s: its descriptor is %u bytes, shorter than ABI 1.0's %zu", path,
+                 d->size, (size_t)PLUGIN_DESC_V1_0_SIZE);
         return -1;
     }
     if (d->kind != VG_PLUGIN_RULE && d->kind != VG_PLUGIN_ACTION) {
@@ -160,8 +160,9 @@ int loader_load_file(struct loader *ld, const char *path, char *err, size_t err_
     for (i = 0; i < ld->n; i++) {
         if (ld->mods[i]->desc.kind == m->desc.kind &&
             strcmp(ld->mods[i]->desc.name, m->desc.name) == 0) {
-            snprintf(err, err_len, "refusing plugin %s: a plugin named %s was already loaded from %s",
-                     path, m->desc.name, ld->mods[i]->path);
+            snprintf(err, err_len,
+                     "refusing plugin %s: a plugin named %s was already loaded from %s", path,
+                     m->desc.name, ld->mods[i]->path);
             free(m);
             goto out_close;
         }

@@ -8,10 +8,9 @@
 #ifndef VG_CORE_LOADER_H
 #define VG_CORE_LOADER_H
 
+#include <libfastjson/json.h>
 #include <pthread.h>
 #include <stddef.h>
-
-#include <libfastjson/json.h>
 
 #include "event.h"
 #include "util.h"

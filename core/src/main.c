@@ -101,8 +101,7 @@ static long parse_num(const char *s, const char *what, long min, long max)
     long v = strtol(s, &end, 10);
 
     if (*end != '\0' || end == s || v < min || v > max) {
-        fprintf(stderr, "vigild: %s must be a number in %ld..%ld, not \"%s\"\n", what, min, max,
-                s);
+        fprintf(stderr, "vigild: %s must be a number in %ld..%ld, not \"%s\"\n", what, min, max, s);
         exit(2);
     }
     return v;
@@ -425,8 +424,8 @@ int main(int argc, char **argv)
         url = xstrdup(c.redis_url);
         if (o.replay != NULL && !o.keep_state) {
             free(prefix);
-            prefix = xasprintf("%sreplay:%d.%lld:", c.prefix, (int)getpid(),
-                               (long long)time_now_ms());
+            prefix =
+                xasprintf("%sreplay:%d.%lld:", c.prefix, (int)getpid(), (long long)time_now_ms());
         }
     } else {
         char buf[600];

@@ -21,10 +21,10 @@
 
 #include "syslog.h"
 
-#define MATCH_LIMIT  100000u
-#define DEPTH_LIMIT  10000u
-#define INDEX_SIZE   256u
-#define MAX_GROUPS   32
+#define MATCH_LIMIT 100000u
+#define DEPTH_LIMIT 10000u
+#define INDEX_SIZE  256u
+#define MAX_GROUPS  32
 
 struct capture {
     uint32_t group; /* capture group number */
@@ -38,42 +38,42 @@ struct fixed {
 };
 
 struct sample {
-    char *line;      /* a real input line */
+    char *line;           /* a real input line */
     fjson_object *expect; /* field -> expected value (owned) */
-    char *where;     /* "FILE: $.templates[i].samples[j]" for messages */
+    char *where;          /* "FILE: $.templates[i].samples[j]" for messages */
 };
 
 struct tmpl {
-    char *name;            /* unique name; later files override */
-    char *file;            /* file it came from */
-    char **selectors;      /* "p:<program>" or "c:<code>"; none: applies to any line */
-    size_t n_selectors;    /* entries in selectors */
-    char *prefilter;       /* literal that must occur in the message, or NULL */
-    size_t prefilter_len;  /* bytes of prefilter */
-    pcre2_code *re;        /* compiled pattern */
-    struct capture *caps;  /* named groups */
-    size_t n_caps;         /* entries in caps */
-    struct fixed *fixed;   /* fields set on a match */
-    size_t n_fixed;        /* entries in fixed */
+    char *name;             /* unique name; later files override */
+    char *file;             /* file it came from */
+    char **selectors;       /* "p:<program>" or "c:<code>"; none: applies to any line */
+    size_t n_selectors;     /* entries in selectors */
+    char *prefilter;        /* literal that must occur in the message, or NULL */
+    size_t prefilter_len;   /* bytes of prefilter */
+    pcre2_code *re;         /* compiled pattern */
+    struct capture *caps;   /* named groups */
+    size_t n_caps;          /* entries in caps */
+    struct fixed *fixed;    /* fields set on a match */
+    size_t n_fixed;         /* entries in fixed */
     struct sample *samples; /* samples to check */
-    size_t n_samples;      /* entries in samples */
-    size_t order;          /* load order, to keep first-match semantics stable */
+    size_t n_samples;       /* entries in samples */
+    size_t order;           /* load order, to keep first-match semantics stable */
 };
 
 struct bucket {
-    char *selector;       /* the selector string */
-    struct tmpl **list;   /* templates in load order */
-    size_t n;             /* entries in list */
-    struct bucket *next;  /* chain */
+    char *selector;      /* the selector string */
+    struct tmpl **list;  /* templates in load order */
+    size_t n;            /* entries in list */
+    struct bucket *next; /* chain */
 };
 
 struct normalizer {
-    struct tmpl **all;            /* every template */
-    size_t n;                     /* number of templates */
+    struct tmpl **all;                /* every template */
+    size_t n;                         /* number of templates */
     struct bucket *index[INDEX_SIZE]; /* selector -> templates */
-    struct tmpl **any;            /* templates without a selector */
-    size_t n_any;                 /* entries in any */
-    pcre2_match_context *mctx;    /* limits shared by every match */
+    struct tmpl **any;                /* templates without a selector */
+    size_t n_any;                     /* entries in any */
+    pcre2_match_context *mctx;        /* limits shared by every match */
 };
 
 static pthread_key_t md_key;
@@ -225,8 +225,8 @@ static void mark_int_fields(struct tmpl *t, fjson_object *types)
     }
 }
 
-static const char *const tmpl_keys[] = {"name", "description", "program", "code", "any",
-                                        "prefilter", "pattern", "fields", "types", "samples"};
+static const char *const tmpl_keys[] = {"name",      "description", "program", "code",  "any",
+                                        "prefilter", "pattern",     "fields",  "types", "samples"};
 
 static struct tmpl *parse_tmpl(fjson_object *o, const char *file, size_t idx, struct diag *diag,
                                int *n_err)
@@ -257,7 +257,8 @@ static struct tmpl *parse_tmpl(fjson_object *o, const char *file, size_t idx, st
             }
         }
     }
-    if (!fjson_object_object_get_ex(o, "name", &v) || fjson_object_get_type(v) != fjson_type_string) {
+    if (!fjson_object_object_get_ex(o, "name", &v) ||
+        fjson_object_get_type(v) != fjson_type_string) {
         diag_add(diag, "%s.name: required string is missing", where);
     } else {
         t->name = xstrdup(fjson_object_get_string(v));

@@ -29,47 +29,47 @@ enum cond_op {
 
 /* One condition of a rule's "where" list. */
 struct rule_cond {
-    char *field;         /* dotted field name */
-    enum cond_op op;     /* which test */
-    int negate;          /* 1: "not": true inverts the result */
-    char *value;         /* COND_EQUALS */
-    char **list;         /* COND_IN values */
-    size_t n_list;       /* entries in list */
-    pcre2_code *re;      /* COND_REGEX, JIT-compiled when possible */
-    struct cidr *cidrs;  /* COND_CIDR networks */
-    size_t n_cidrs;      /* entries in cidrs */
-    int exists;          /* COND_EXISTS: 1 must exist, 0 must be absent */
+    char *field;        /* dotted field name */
+    enum cond_op op;    /* which test */
+    int negate;         /* 1: "not": true inverts the result */
+    char *value;        /* COND_EQUALS */
+    char **list;        /* COND_IN values */
+    size_t n_list;      /* entries in list */
+    pcre2_code *re;     /* COND_REGEX, JIT-compiled when possible */
+    struct cidr *cidrs; /* COND_CIDR networks */
+    size_t n_cidrs;     /* entries in cidrs */
+    int exists;         /* COND_EXISTS: 1 must exist, 0 must be absent */
 };
 
 /* One action to call on a transition. */
 struct rule_action {
-    char *plugin;               /* action plugin name */
-    fjson_object *params;       /* the action's "params" object (owned), or NULL */
-    void *instance;             /* engine's action instance, set after loading */
+    char *plugin;         /* action plugin name */
+    fjson_object *params; /* the action's "params" object (owned), or NULL */
+    void *instance;       /* engine's action instance, set after loading */
 };
 
 #define RULE_N_TRANSITIONS 5 /* open, update, escalate, resolve, close (enum vg_transition) */
 
 struct rule {
-    char *name;             /* unique across all files */
-    char *file;             /* file it came from */
-    int index;              /* position in its file's "rules" array */
-    char *plugin;           /* rule plugin name */
-    char *description;      /* optional, may be NULL */
-    char **actions;         /* match.event.action list (at least one) */
-    size_t n_actions;       /* entries in actions */
+    char *name;              /* unique across all files */
+    char *file;              /* file it came from */
+    int index;               /* position in its file's "rules" array */
+    char *plugin;            /* rule plugin name */
+    char *description;       /* optional, may be NULL */
+    char **actions;          /* match.event.action list (at least one) */
+    size_t n_actions;        /* entries in actions */
     struct rule_cond *conds; /* match.where */
-    size_t n_conds;         /* entries in conds */
-    char **key;             /* key field names; an event lacking one does not match */
-    size_t n_key;           /* entries in key (0: one incident for the whole rule) */
-    fjson_object *params;   /* plugin params object (owned), or NULL */
-    char *title;            /* incident.title with ${field} references */
-    int severity;           /* incident.severity: 1 info, 2 low, 3 medium, 4 high, 5 critical */
-    char *incident_class;   /* incident.class, e.g. "hacker_attack" */
-    char *procedure;        /* incident.procedure section, e.g. "5.2.1" */
-    struct rule_action *on[RULE_N_TRANSITIONS];  /* actions per transition */
-    size_t n_on[RULE_N_TRANSITIONS];             /* entries per transition */
-    void *instance;         /* engine's rule instance, set after loading */
+    size_t n_conds;          /* entries in conds */
+    char **key;              /* key field names; an event lacking one does not match */
+    size_t n_key;            /* entries in key (0: one incident for the whole rule) */
+    fjson_object *params;    /* plugin params object (owned), or NULL */
+    char *title;             /* incident.title with ${field} references */
+    int severity;            /* incident.severity: 1 info, 2 low, 3 medium, 4 high, 5 critical */
+    char *incident_class;    /* incident.class, e.g. "hacker_attack" */
+    char *procedure;         /* incident.procedure section, e.g. "5.2.1" */
+    struct rule_action *on[RULE_N_TRANSITIONS]; /* actions per transition */
+    size_t n_on[RULE_N_TRANSITIONS];            /* entries per transition */
+    void *instance;                             /* engine's rule instance, set after loading */
 };
 
 struct ruleset {

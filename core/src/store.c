@@ -1213,10 +1213,26 @@ struct redis_embed *redis_embed_start(const char *state_dir, int persist, char *
         goto out_free;
     }
     {
-        char *argv[] = {exe,        "--port", "0", "--unixsocket", sock,  "--unixsocketperm",
-                        "700",      "--dir",  dir, "--appendonly", persist ? "yes" : "no", "--appendfsync",
-                        "everysec", "--save", "",  "--daemonize",  "no",  "--logfile",
-                        log_path,   NULL};
+        char *argv[] = {exe,
+                        "--port",
+                        "0",
+                        "--unixsocket",
+                        sock,
+                        "--unixsocketperm",
+                        "700",
+                        "--dir",
+                        dir,
+                        "--appendonly",
+                        persist ? "yes" : "no",
+                        "--appendfsync",
+                        "everysec",
+                        "--save",
+                        "",
+                        "--daemonize",
+                        "no",
+                        "--logfile",
+                        log_path,
+                        NULL};
 
         pid = spawn(exe, argv, log_path, err, err_len);
     }

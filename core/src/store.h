@@ -9,10 +9,9 @@
 #ifndef VG_CORE_STORE_H
 #define VG_CORE_STORE_H
 
+#include <hiredis/hiredis.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <hiredis/hiredis.h>
 
 struct store;
 

@@ -257,7 +257,7 @@ int log_get_level(void)
 
 void log_vmsg(int level, const char *fmt, va_list ap)
 {
-    static const char *const names[] = {"emerg", "alert", "crit",   "error",
+    static const char *const names[] = {"emerg",   "alert",  "crit", "error",
                                         "warning", "notice", "info", "debug"};
     char line[2048];
     char ts[32];
@@ -443,8 +443,8 @@ int time_parse_rfc3339(const char *s, size_t len, int64_t *ms)
     if (sec == 60) {
         sec = 59; /* a leap second is kept inside its minute */
     }
-    *ms = ((time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
-            sec - tz_min * 60) *
+    *ms = ((time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
+            tz_min * 60) *
            1000) +
           frac_ms;
     return 0;

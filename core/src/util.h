@@ -50,8 +50,8 @@ void sbuf_free(struct sbuf *b);
 
 /* A list of human-readable error sentences collected by a loader. */
 struct diag {
-    size_t n;     /* number of messages */
-    char **msgs;  /* owned strings */
+    size_t n;    /* number of messages */
+    char **msgs; /* owned strings */
 };
 
 void diag_add(struct diag *d, const char *fmt, ...) UTIL_PRINTF(2, 3);
@@ -87,8 +87,8 @@ uint64_t hash_fnv1a(const void *data, size_t len);
 
 /* An IPv4 or IPv6 network, e.g. from "10.0.0.0/8" or "::1". */
 struct cidr {
-    int family;            /* AF_INET or AF_INET6 */
-    unsigned prefix;       /* prefix length in bits */
+    int family;             /* AF_INET or AF_INET6 */
+    unsigned prefix;        /* prefix length in bits */
     unsigned char addr[16]; /* network address, in network byte order */
 };
 

@@ -24,37 +24,36 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: vigilctl [-c FILE] [--redis URL] COMMAND ...\n"
-            "\n"
-            "  parse [--unmatched] [--normalize PATH]... FILE|-\n"
-            "        print the normalized JSON event of each line (--unmatched: only lines no\n"
-            "        template matched)\n"
-            "  rule lint [--rules PATH]... [--plugins DIR]... [--normalize PATH]... [PATH...]\n"
-            "        load rules, plugins and templates as vigild does, report every error and\n"
-            "        check every template's samples\n"
-            "  incidents list [--limit N] [--brief]\n"
-            "                                 open incidents, newest first, one JSON per line\n"
-            "                                 (--brief: a table)\n"
-            "  incidents show ID              one incident with its events and history\n"
-            "  stats                          counters of the running vigild instances\n"
-            "\n"
-            "  -c, --config FILE   vigild's config (for Redis, rules and templates)\n"
-            "      --redis URL     Redis of the vigild to ask (default: the embedded one)\n"
-            "      --prefix P      Redis key prefix (default vigil:)\n"
-            "      --state-dir D   state directory of the embedded Redis\n"
-            "  -h, --help          this text\n"
-            "  -V, --version       print the version\n");
+    fprintf(f, "usage: vigilctl [-c FILE] [--redis URL] COMMAND ...\n"
+               "\n"
+               "  parse [--unmatched] [--normalize PATH]... FILE|-\n"
+               "        print the normalized JSON event of each line (--unmatched: only lines no\n"
+               "        template matched)\n"
+               "  rule lint [--rules PATH]... [--plugins DIR]... [--normalize PATH]... [PATH...]\n"
+               "        load rules, plugins and templates as vigild does, report every error and\n"
+               "        check every template's samples\n"
+               "  incidents list [--limit N] [--brief]\n"
+               "                                 open incidents, newest first, one JSON per line\n"
+               "                                 (--brief: a table)\n"
+               "  incidents show ID              one incident with its events and history\n"
+               "  stats                          counters of the running vigild instances\n"
+               "\n"
+               "  -c, --config FILE   vigild's config (for Redis, rules and templates)\n"
+               "      --redis URL     Redis of the vigild to ask (default: the embedded one)\n"
+               "      --prefix P      Redis key prefix (default vigil:)\n"
+               "      --state-dir D   state directory of the embedded Redis\n"
+               "  -h, --help          this text\n"
+               "  -V, --version       print the version\n");
 }
 
 struct ctl {
-    struct vg_config c;     /* configuration */
-    int replaced_rules;     /* --rules given */
-    int replaced_norm;      /* --normalize given */
-    int replaced_plug;      /* --plugins given */
-    int unmatched;          /* parse --unmatched */
-    int brief;              /* incidents list --brief */
-    long limit;             /* incidents list --limit */
+    struct vg_config c; /* configuration */
+    int replaced_rules; /* --rules given */
+    int replaced_norm;  /* --normalize given */
+    int replaced_plug;  /* --plugins given */
+    int unmatched;      /* parse --unmatched */
+    int brief;          /* incidents list --brief */
+    long limit;         /* incidents list --limit */
 };
 
 enum {
@@ -230,8 +229,8 @@ static void brief(struct sbuf *out)
             struct vg_str title = event_get(ev, "title");
 
             sbuf_printf(&t, "%-20s %-8s %6s  %-24s %s\n", id.ptr ? id.ptr : "-",
-                        sev.ptr ? sev.ptr : "-", cnt.ptr ? cnt.ptr : "-",
-                        last.ptr ? last.ptr : "-", title.ptr ? title.ptr : "");
+                        sev.ptr ? sev.ptr : "-", cnt.ptr ? cnt.ptr : "-", last.ptr ? last.ptr : "-",
+                        title.ptr ? title.ptr : "");
             event_unref(ev);
         }
         line = nl != NULL ? nl + 1 : NULL;
@@ -305,8 +304,7 @@ static int cmd_stats(struct ctl *x)
         }
     }
     if (keys == NULL || keys->elements == 0) {
-        fprintf(stderr, "vigilctl: no running vigild has published stats under %s\n",
-                x->c.prefix);
+        fprintf(stderr, "vigilctl: no running vigild has published stats under %s\n", x->c.prefix);
     }
     if (keys != NULL) {
         freeReplyObject(keys);

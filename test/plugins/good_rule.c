@@ -8,12 +8,12 @@
 const struct vg_host_api *vg_host;
 
 struct good_config {
-    const char *s;          /* VG_OPT_STR */
-    int64_t i;              /* VG_OPT_INT */
-    int b;                  /* VG_OPT_BOOL */
-    int64_t d;              /* VG_OPT_DURATION */
-    struct vg_strlist l;    /* VG_OPT_STRLIST */
-    const char *req;        /* required string */
+    const char *s;       /* VG_OPT_STR */
+    int64_t i;           /* VG_OPT_INT */
+    int b;               /* VG_OPT_BOOL */
+    int64_t d;           /* VG_OPT_DURATION */
+    struct vg_strlist l; /* VG_OPT_STRLIST */
+    const char *req;     /* required string */
 };
 
 static const struct vg_option good_options[] = {

@@ -8,8 +8,8 @@
 #include <string.h>
 
 struct suite_row {
-    const char *name;      /* suite name, from the file name */
-    void (*add)(void);     /* registers the suite with CUnit */
+    const char *name;  /* suite name, from the file name */
+    void (*add)(void); /* registers the suite with CUnit */
 };
 
 #include "suites.inc"

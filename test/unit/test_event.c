@@ -23,9 +23,10 @@ static void test_nesting(void)
     event_set_strz(ev, "log.syslog-x", "dash");
     event_set_int(ev, "log.syslog.facility.code", 23);
     to_json(ev, &b);
-    CU_ASSERT_STRING_EQUAL(b.buf, "{\"log\":{\"level\":\"notice\",\"syslog\":{\"facility\":{\"code\":23},"
-                                  "\"hostname\":\"r1\",\"priority\":189},\"syslog-x\":\"dash\"},"
-                                  "\"message\":\"hi \\\"there\\\"\\n\"}");
+    CU_ASSERT_STRING_EQUAL(b.buf,
+                           "{\"log\":{\"level\":\"notice\",\"syslog\":{\"facility\":{\"code\":23},"
+                           "\"hostname\":\"r1\",\"priority\":189},\"syslog-x\":\"dash\"},"
+                           "\"message\":\"hi \\\"there\\\"\\n\"}");
     sbuf_free(&b);
     event_unref(ev);
 }

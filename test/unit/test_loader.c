@@ -112,8 +112,8 @@ static void test_create_fails(void)
     char *p = plugin_path("create_fails");
 
     CU_ASSERT_EQUAL_FATAL(loader_load_file(&ld, p, err, sizeof(err)), 0);
-    CU_ASSERT_PTR_NULL(plugin_inst_new(ld.mods[0], NULL, "rule:x/y", "r.json: $.rules[0].params",
-                                       &diag));
+    CU_ASSERT_PTR_NULL(
+        plugin_inst_new(ld.mods[0], NULL, "rule:x/y", "r.json: $.rules[0].params", &diag));
     CU_ASSERT_EQUAL_FATAL(diag.n, 1);
     CU_ASSERT_STRING_EQUAL(diag.msgs[0], "r.json: $.rules[0].params: plugin test_create_fails "
                                          "cannot start: cannot reach the frobnicator");

@@ -40,7 +40,7 @@ extern "C" {
 #endif
 
 #if defined(__GNUC__)
-#define VG_EXPORT     __attribute__((visibility("default")))
+#define VG_EXPORT       __attribute__((visibility("default")))
 #define VG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define VG_EXPORT
@@ -93,8 +93,8 @@ struct vg_str {
 
 /** A list of strings owned by the core's config block. @since 1.0 */
 struct vg_strlist {
-    size_t n;                  /* number of items */
-    const char *const *items;  /* n NUL-terminated strings */
+    size_t n;                 /* number of items */
+    const char *const *items; /* n NUL-terminated strings */
 };
 
 /**
@@ -126,16 +126,17 @@ enum vg_transition {
 };
 
 /** Plugin descriptor flags. @since 1.0 */
-#define VG_PLUGIN_CONCURRENT 0x1u /* on_event may run on several threads at once (for different keys) */
+#define VG_PLUGIN_CONCURRENT \
+    0x1u /* on_event may run on several threads at once (for different keys) */
 
 /**
  * What the core passes to a rule plugin that opens or updates an incident.
  * All members may be zero: the rule's incident template is used then. @since 1.0
  */
 struct vg_incident_req {
-    uint32_t size;     /* sizeof(struct vg_incident_req) as the plugin was built */
-    int severity;      /* 0: the rule's; else 1 info .. 5 critical */
-    const char *note;  /* optional text for the lifecycle record, copied */
+    uint32_t size;    /* sizeof(struct vg_incident_req) as the plugin was built */
+    int severity;     /* 0: the rule's; else 1 info .. 5 critical */
+    const char *note; /* optional text for the lifecycle record, copied */
 };
 
 /**
@@ -144,16 +145,16 @@ struct vg_incident_req {
  * @since 1.0
  */
 struct vg_plugin {
-    uint16_t abi_major;  /* VG_PLUGIN_ABI_MAJOR the plugin was built with */
-    uint16_t abi_minor;  /* VG_PLUGIN_ABI_MINOR the plugin was built with */
-    uint32_t size;       /* sizeof(struct vg_plugin) as the plugin was built */
-    uint32_t kind;       /* enum vg_plugin_kind */
-    uint32_t flags;      /* VG_PLUGIN_* flags */
-    const char *name;    /* short name, [a-z0-9_]+; rules refer to it */
-    const char *version; /* the plugin's own version string */
-    const char *description;          /* one line */
-    const struct vg_option *options;  /* option table, ended by a row with name NULL */
-    size_t config_size;               /* bytes of the config struct the table writes into */
+    uint16_t abi_major;              /* VG_PLUGIN_ABI_MAJOR the plugin was built with */
+    uint16_t abi_minor;              /* VG_PLUGIN_ABI_MINOR the plugin was built with */
+    uint32_t size;                   /* sizeof(struct vg_plugin) as the plugin was built */
+    uint32_t kind;                   /* enum vg_plugin_kind */
+    uint32_t flags;                  /* VG_PLUGIN_* flags */
+    const char *name;                /* short name, [a-z0-9_]+; rules refer to it */
+    const char *version;             /* the plugin's own version string */
+    const char *description;         /* one line */
+    const struct vg_option *options; /* option table, ended by a row with name NULL */
+    size_t config_size;              /* bytes of the config struct the table writes into */
 
     /**
      * Create one instance for one rule or action configuration. Called on the main
@@ -209,7 +210,7 @@ struct vg_host_api {
 };
 
 /** True when the host table has member m (it was appended at or before the host's minor). */
-#define VG_HOST_HAS(host, m)                                                                       \
+#define VG_HOST_HAS(host, m) \
     ((host)->size >= offsetof(struct vg_host_api, m) + sizeof((host)->m) && (host)->m != NULL)
 
 /** Signature of the one exported symbol. @since 1.0 */
@@ -363,8 +364,8 @@ static inline const struct vg_plugin *vg_plugin_accept(const struct vg_host_api 
 }
 
 /** Initializer for the header of struct vg_plugin. */
-#define VG_PLUGIN_HEADER(kind_)                                                                    \
-    .abi_major = VG_PLUGIN_ABI_MAJOR, .abi_minor = VG_PLUGIN_ABI_MINOR,                            \
+#define VG_PLUGIN_HEADER(kind_)                                         \
+    .abi_major = VG_PLUGIN_ABI_MAJOR, .abi_minor = VG_PLUGIN_ABI_MINOR, \
     .size = sizeof(struct vg_plugin), .kind = (kind_)
 
 #endif /* VG_CORE */

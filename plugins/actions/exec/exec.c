@@ -195,7 +195,8 @@ static int exec_run(struct vg_ctx *ctx, void *state, const struct vg_action_call
     posix_spawnattr_init(&attr);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&attr, 0);
-    rc = posix_spawnp(&pid, cfg->argv.items[0], &fa, &attr, (char *const *)(uintptr_t)cfg->argv.items, env);
+    rc = posix_spawnp(&pid, cfg->argv.items[0], &fa, &attr,
+                      (char *const *)(uintptr_t)cfg->argv.items, env);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     free_env(env);
@@ -226,8 +227,7 @@ static int exec_run(struct vg_ctx *ctx, void *state, const struct vg_action_call
         vg_action_result(ctx, "exit_status", status_s);
         rc = WEXITSTATUS(status) == 0 ? VG_OK : VG_ERR;
         if (rc != VG_OK) {
-            vg_set_error(ctx, "%s exited with status %d", cfg->argv.items[0],
-                         WEXITSTATUS(status));
+            vg_set_error(ctx, "%s exited with status %d", cfg->argv.items[0], WEXITSTATUS(status));
         }
     } else {
         snprintf(status_s, sizeof(status_s), "signal %d", WTERMSIG(status));
