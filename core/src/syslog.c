@@ -1199,6 +1199,12 @@ static void parse_5424(struct hdr *h, size_t i)
             }
             i = end;
         }
+    } else {
+        h->warn |= W_SD; /* no STRUCTURED-DATA at all: all of it is the message */
+        i = skip_sp(s, n, i);
+        h->msg.p = s + i;
+        h->msg.n = n - i;
+        return;
     }
     if (i >= n) {
         h->msg.p = s + n;
@@ -1220,12 +1226,12 @@ static int parse_line(struct hdr *h, size_t i, int allow_relay, size_t *relay_at
 {
     const char *s = h->s;
     size_t n = h->n;
-    size_t e;
-    int v;
 
     i = skip_sp(s, n, i);
     if (i < n && s[i] == '<') {
-        e = parse_pri(s, n, i, &h->pri);
+        size_t e = parse_pri(s, n, i, &h->pri);
+        int v;
+
         if (e == 0) {
             size_t k;
 

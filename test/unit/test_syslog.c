@@ -635,9 +635,10 @@ static void test_hostile(void)
     for (iter = 0; iter < 20000; iter++) {
         uint64_t r = rnd(&st);
         size_t len;
-        size_t k;
 
         if (r % 4 == 0) {
+            size_t k;
+
             len = rnd(&st) % 300;
             for (k = 0; k < len; k++) {
                 buf[k] = (char)rnd(&st);
