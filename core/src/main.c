@@ -19,6 +19,7 @@
 #include "config.h"
 #include "engine.h"
 #include "input.h"
+#include "redis_embed.h"
 #include "store.h"
 
 struct opts {

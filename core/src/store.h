@@ -2,8 +2,7 @@
 /*
  * Redis access for the core: connecting by URL (host:port, redis://host:port/db,
  * unix:/path or a socket path), reconnecting with back-off, Lua scripts run by
- * EVALSHA with the NOSCRIPT fallback, pipelined batches, and the embedded
- * private redis-server that vigild starts when no URL is configured.
+ * EVALSHA with the NOSCRIPT fallback, and pipelined batches.
  * A struct store is one connection for one thread.
  */
 #ifndef VG_CORE_STORE_H
@@ -65,22 +64,5 @@ int store_append_eval(struct store *st, struct store_script *s, int nkeys, int a
  * failed (every slot NULL then).
  */
 int store_flush(struct store *st, redisReply **replies, size_t n);
-
-/* A private redis-server child process. */
-struct redis_embed;
-
-/*
- * Start `redis-server` (found on PATH, or the path in $VIGIL_REDIS_SERVER) with a
- * unix socket in state_dir (created 0700 if missing), AOF there when persist is
- * 1 (a throw-away replay store needs none), no TCP port, and
- * wait until it answers PING (up to 10 s). Writes the URL ("unix:/.../redis.sock")
- * to url. Returns NULL with a sentence in err on failure.
- */
-struct redis_embed *redis_embed_start(const char *state_dir, int persist, char *url, size_t url_len,
-                                      char *err, size_t err_len);
-/* Ask the server to shut down (SIGTERM, then SIGKILL after 5 s) and reap it. */
-void redis_embed_stop(struct redis_embed *e);
-/* The child's pid. */
-int redis_embed_pid(const struct redis_embed *e);
 
 #endif /* VG_CORE_STORE_H */

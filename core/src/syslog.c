@@ -10,6 +10,7 @@
  */
 #include "syslog.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define DEFAULT_PRI  13                /* user.notice, RFC 3164 section 4.3.3 */
@@ -159,7 +160,10 @@ static int is_print(char c)
 
 static char to_upper(char c)
 {
-    return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+    if (c >= 'a' && c <= 'z') {
+        return (char)(unsigned char)((unsigned char)c - 32u);
+    }
+    return c;
 }
 
 static size_t skip_sp(const char *s, size_t n, size_t i)
@@ -219,7 +223,7 @@ static int month3(const char *s, size_t n, size_t i)
     char a;
     char b;
     char c;
-    int m;
+    size_t m;
 
     if (i + 4 > n || s[i + 3] != ' ') {
         return 0;
@@ -229,7 +233,7 @@ static int month3(const char *s, size_t n, size_t i)
     c = to_upper(s[i + 2]);
     for (m = 0; m < 12; m++) {
         if (names[3 * m] == a && names[3 * m + 1] == b && names[3 * m + 2] == c) {
-            return m + 1;
+            return (int)m + 1;
         }
     }
     return 0;
@@ -582,10 +586,10 @@ static size_t parse_uptime(const char *s, size_t n, size_t i)
 
 static int64_t local_ms(int y, const struct stamp *t)
 {
-    return (time_days_from_civil(y, (unsigned)t->mon, (unsigned)t->day) * 86400 + t->hour * 3600 +
-            t->min * 60 + t->sec) *
-               1000 +
-           t->msec;
+    int64_t days = time_days_from_civil(y, (unsigned)t->mon, (unsigned)t->day);
+    int64_t secs = days * 86400 + (int64_t)t->hour * 3600 + (int64_t)t->min * 60 + t->sec;
+
+    return secs * 1000 + t->msec;
 }
 
 /* The year of ms since the epoch (clamped to 1970..9999). */
@@ -1287,22 +1291,20 @@ static void set_num_or_str(struct vg_event *ev, const char *name, struct span sp
     }
 }
 
+/* Append "; " (unless first), a and bn bytes of b to the warning text, if they fit. */
 static void add_warn(char *buf, size_t cap, size_t *len, const char *a, const char *b, size_t bn)
 {
-    size_t an = strlen(a);
+    int w;
 
-    if (*len + 2 + an + bn >= cap) {
-        return;
+    if (bn > 64) {
+        bn = 64;
     }
-    if (*len > 0) {
-        memcpy(buf + *len, "; ", 2);
-        *len += 2;
-    }
-    memcpy(buf + *len, a, an);
-    *len += an;
-    if (bn > 0) {
-        memcpy(buf + *len, b, bn);
-        *len += bn;
+    w = snprintf(buf + *len, cap - *len, "%s%s%.*s", *len > 0 ? "; " : "", a, (int)bn,
+                 b != NULL ? b : "");
+    if (w > 0 && (size_t)w < cap - *len) {
+        *len += (size_t)w;
+    } else {
+        buf[*len] = '\0';
     }
 }
 

@@ -303,6 +303,15 @@ int64_t time_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+struct timeval time_ms_tv(int ms)
+{
+    struct timeval tv;
+
+    tv.tv_sec = ms / 1000;
+    tv.tv_usec = (ms % 1000) * 1000;
+    return tv;
+}
+
 int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     /* Howard Hinnant's days_from_civil, valid for the proleptic Gregorian calendar. */

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #if defined(__GNUC__)
 #define UTIL_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -77,6 +78,8 @@ size_t time_format_ms(int64_t ms, char *out, size_t out_len);
  * text must be consumed. Returns 0 and ms since the epoch, or -1.
  */
 int time_parse_rfc3339(const char *s, size_t len, int64_t *ms);
+/* A struct timeval of ms milliseconds (for socket and hiredis timeouts). */
+struct timeval time_ms_tv(int ms);
 /* Days since 1970-01-01 for a proleptic Gregorian date (no time zone). */
 int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* Parse "250ms", "30s", "5m", "2h", "1d" or a bare number of ms; -1 on error. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "redis_embed.h"
 #include "store.h"
 #include "testutil.h"
 

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "redis_embed.h"
 #include "store.h"
 #include "testutil.h"
 #include "util.h"
