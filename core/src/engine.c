@@ -72,6 +72,7 @@ struct engine {
     pthread_mutex_t out_lock;         /* serializes events_out and records_out */
     struct engine_stats stats;        /* counters */
     atomic_int stopping;              /* set when engine_free begins */
+    atomic_llong last_drop_log;       /* monotonic ms of the last "queue full" log line */
 };
 
 static struct route *route_find(struct engine *eng, const char *action, size_t len, int create)
@@ -538,7 +539,18 @@ static int sink_submit(void *ud, struct raw_msg *m)
 
     atomic_fetch_add(&eng->stats.raw_in, 1);
     if (queue_try_push(eng->raw_q, m) != 0) {
-        atomic_fetch_add(&eng->stats.raw_dropped, 1);
+        unsigned long long n = atomic_fetch_add(&eng->stats.raw_dropped, 1) + 1;
+        long long now = time_mono_ms();
+        long long last = atomic_load(&eng->last_drop_log);
+
+        /* One line per 10 s at most, from whichever listener wins the exchange. */
+        if (now - last >= 10000 &&
+            atomic_compare_exchange_strong(&eng->last_drop_log, &last, now)) {
+            log_msg(VG_LOG_ERR,
+                    "input queue full (%zu messages): %llu dropped so far; raise queue_size or "
+                    "workers",
+                    eng->cfg.queue_cap, n);
+        }
         return -1;
     }
     return 0;

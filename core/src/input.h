@@ -40,15 +40,16 @@ struct ingest_sink {
 
 /* Counters of one listener, read by stats at any time. */
 struct input_stats {
-    atomic_ullong received;      /* messages handed to the sink or refused */
-    atomic_ullong bytes;         /* bytes received */
-    atomic_ullong truncated;     /* messages cut to the maximum size */
-    atomic_ullong dropped;       /* refused by the sink (queue full) */
-    atomic_ullong conns;         /* TCP connections accepted */
-    atomic_ullong conns_refused; /* TCP connections refused (too many clients) */
-    atomic_ullong bad_frames;    /* TCP octet counts that were not numbers */
-    atomic_ullong errors;        /* socket errors */
-    atomic_ullong conns_closed;  /* TCP connections closed again (conns - conns_closed are open) */
+    atomic_ullong received;       /* messages handed to the sink or refused */
+    atomic_ullong bytes;          /* bytes received */
+    atomic_ullong truncated;      /* messages cut to the maximum size */
+    atomic_ullong kernel_dropped; /* UDP: datagrams the kernel dropped, receive buffer full */
+    atomic_ullong dropped;        /* refused by the sink (queue full) */
+    atomic_ullong conns;          /* TCP connections accepted */
+    atomic_ullong conns_refused;  /* TCP connections refused (too many clients) */
+    atomic_ullong bad_frames;     /* TCP octet counts that were not numbers */
+    atomic_ullong errors;         /* socket errors */
+    atomic_ullong conns_closed;   /* TCP connections closed again (conns - conns_closed are open) */
 };
 
 struct listener;
@@ -71,6 +72,8 @@ struct listener *listener_start_tcp(const struct listener_cfg *cfg, struct inges
                                     char *err, size_t err_len);
 /* The bound port (useful when cfg->port was 0). */
 int listener_port(const struct listener *l);
+/* "udp 127.0.0.1:5514": protocol, address and port. */
+const char *listener_name(const struct listener *l);
 /* The listener's counters. */
 struct input_stats *listener_stats(struct listener *l);
 /* Stop the thread, close every socket and free the listener. NULL is ignored. */

@@ -319,7 +319,35 @@ static int start_listeners(struct vg_config *c, struct engine *eng, struct liste
     return 0;
 }
 
-static void publish_stats(struct engine *eng, struct store *st, const char *prefix)
+/* Append the counters of each listener as a JSON array. */
+static void listeners_json(struct listener **ls, size_t n, struct sbuf *b)
+{
+    size_t i;
+
+    sbuf_addc(b, '[');
+    for (i = 0; i < n; i++) {
+        struct input_stats *s = listener_stats(ls[i]);
+
+        sbuf_printf(b,
+                    "%s{\"listener\":\"%s\",\"received\":%llu,\"bytes\":%llu,\"truncated\":%llu,"
+                    "\"dropped\":%llu,\"kernel_dropped\":%llu,\"conns\":%llu,"
+                    "\"conns_refused\":%llu,\"bad_frames\":%llu,\"errors\":%llu}",
+                    i > 0 ? "," : "", listener_name(ls[i]),
+                    (unsigned long long)atomic_load(&s->received),
+                    (unsigned long long)atomic_load(&s->bytes),
+                    (unsigned long long)atomic_load(&s->truncated),
+                    (unsigned long long)atomic_load(&s->dropped),
+                    (unsigned long long)atomic_load(&s->kernel_dropped),
+                    (unsigned long long)atomic_load(&s->conns),
+                    (unsigned long long)atomic_load(&s->conns_refused),
+                    (unsigned long long)atomic_load(&s->bad_frames),
+                    (unsigned long long)atomic_load(&s->errors));
+    }
+    sbuf_addc(b, ']');
+}
+
+static void publish_stats(struct engine *eng, struct store *st, const char *prefix,
+                          struct listener **ls, size_t n_ls)
 {
     struct sbuf b = {0};
     char host[64] = "localhost";
@@ -328,6 +356,11 @@ static void publish_stats(struct engine *eng, struct store *st, const char *pref
     gethostname(host, sizeof(host) - 1);
     key = xasprintf("%sstats:%s:%d", prefix, host, (int)getpid());
     engine_stats_json(eng, &b);
+    /* The engine's object gets one more member: the listeners. */
+    b.len--;
+    sbuf_adds(&b, ",\"listeners\":");
+    listeners_json(ls, n_ls, &b);
+    sbuf_addc(&b, '}');
     {
         const char *a[] = {"SET", key, b.buf, "EX", "60"};
         redisReply *r = store_cmd(st, 5, a, NULL);
@@ -366,7 +399,7 @@ static int run_daemon(struct vg_config *c, struct engine *eng, const char *url)
         int sig;
 
         if (time_mono_ms() - last >= 1000) {
-            publish_stats(eng, st, c->prefix);
+            publish_stats(eng, st, c->prefix, ls, n_ls);
             last = time_mono_ms();
         }
         sig = sigtimedwait(&set, NULL, &ts);
@@ -379,7 +412,7 @@ static int run_daemon(struct vg_config *c, struct engine *eng, const char *url)
             log_msg(6, "SIGHUP: configuration reload is not supported yet; restart vigild");
         }
     }
-    publish_stats(eng, st, c->prefix);
+    publish_stats(eng, st, c->prefix, ls, n_ls);
 out:
     for (i = 0; i < n_ls; i++) {
         listener_stop(ls[i]);

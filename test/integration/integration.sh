@@ -9,6 +9,8 @@
 #   actions     exec actions run off the ingest path; status, exit code, output excerpt
 #               and timeouts land in the incident history
 #   oot_plugin  contrib/plugin-skeleton built out of tree with pkg-config, loaded, run
+#   overflow    a 16-slot input queue under a 50,000-datagram burst: every datagram is
+#               an event or a counted drop
 #   redis_down  an external redis-server stops while events arrive; they are held and
 #               correlated once it is back
 # Waits poll a condition with a deadline; nothing sleeps a fixed time to synchronise.
@@ -169,6 +171,32 @@ oot_plugin)
   chmod o+w "$TMP/plugins/vg_action_file_log.so"
   if "$VIGILD" --check --plugins "$TMP/plugins" --rules "$TMP/rules" >/dev/null 2>"$TMP/perm.err"; then fail "writable plugin accepted"; fi
   grep -q "vg_action_file_log.so: the file is writable by others" "$TMP/perm.err" || fail "no permission error: $(cat "$TMP/perm.err")"
+  ;;
+overflow)
+  # A tiny queue and a burst: every datagram is either correlated-into-an-event or counted
+  # as dropped (by vigil's queue or by the kernel); nothing disappears silently.
+  build=$(cd "$(dirname "$VIGILD")/.." && pwd)
+  port=$(free_port)
+  printf '{"queue_size": 16, "syslog_udp": "127.0.0.1:%s", "syslog_tcp": []}\n' "$port" >"$TMP/small.json"
+  start_vigild of -c "$TMP/small.json" --state-dir "$TMP/state" --events-out "$TMP/events.jsonl"
+  wait_for 20 grep -q "listening for syslog on udp" "$TMP/of.err" || fail "vigild did not start"
+  "$build/test/vg_blast" 127.0.0.1 "$port" 50000 "$SRC/contrib/samples/demo.log" 2>"$TMP/blast.err" || fail "vg_blast"
+  stats() { "$VIGILCTL" --state-dir "$TMP/state" stats; }
+  settled() { # raw_in plus kernel drops accounts for every datagram sent
+    local s; s=$(stats) || return 1
+    local raw kd
+    raw=$(echo "$s" | grep -o '"raw_in":[0-9]*' | cut -d: -f2)
+    kd=$(echo "$s" | grep -o '"kernel_dropped":[0-9]*' | cut -d: -f2)
+    [ $((raw + kd)) -eq 50000 ] && [ "$(echo "$s" | grep -o '"raw_in":[0-9]*' | cut -d: -f2)" = "$(stats | grep -o '"raw_in":[0-9]*' | cut -d: -f2)" ]
+  }
+  wait_for 60 settled || fail "counters do not account for 50000 datagrams: $(stats)"
+  s=$(stats)
+  raw=$(echo "$s" | grep -o '"raw_in":[0-9]*' | cut -d: -f2)
+  dropped=$(echo "$s" | grep -o '"raw_dropped":[0-9]*' | cut -d: -f2)
+  wait_for 30 bash -c "[ \$(wc -l <'$TMP/events.jsonl') -eq $((raw - dropped)) ]" ||
+    fail "events written $(wc -l <"$TMP/events.jsonl") != raw_in $raw - raw_dropped $dropped"
+  echo "overflow: raw_in=$raw raw_dropped=$dropped kernel_dropped=$(echo "$s" | grep -o '"kernel_dropped":[0-9]*' | cut -d: -f2)"
+  kill -TERM "$VPID"; wait "$VPID" || fail "vigild exit status"
   ;;
 *)
   echo "unknown test $test_name" >&2; exit 2 ;;

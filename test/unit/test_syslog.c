@@ -700,10 +700,23 @@ static void test_hostile(void)
     CU_ASSERT_EQUAL(fails, 0);
 }
 
-/* 64 KiB of garbage, and 64 KiB of header-looking bytes, in one line each. */
+/* Fill buf[from..len) with the pattern pat of plen bytes, repeated. */
+static void fill(char *buf, size_t from, size_t len, const char *pat, size_t plen)
+{
+    size_t k;
+
+    for (k = from; k < len; k++) {
+        buf[k] = pat[(k - from) % plen];
+    }
+}
+
+/* 64 KiB of garbage, of header-looking bytes and of structured data, in one line each. */
 static void test_large(void)
 {
-    size_t len = 64 * 1024;
+    static const char head[] = "<14>1 - - - - - ";
+    static const char elem[] = "[a b=\"\\]\\\"\"]";
+    static const char junk[] = "<1>: *[a=\"\\\0";
+    size_t len = (size_t)64 * 1024;
     char *buf = xmalloc(len);
     uint64_t st = 42;
     int fails = 0;
@@ -713,15 +726,11 @@ static void test_large(void)
         buf[k] = (char)rnd(&st);
     }
     check_sane(buf, len, 1, &fails);
-    for (k = 0; k < len; k++) {
-        buf[k] = "<1>: *[a=\"\\"[k % 12];
-    }
+    fill(buf, 0, len, junk, sizeof(junk) - 1);
     check_sane(buf, len, 0, &fails);
-    memcpy(buf, "<14>1 - - - - - ", 16);
-    for (k = 16; k + 12 < len; k += 12) {
-        memcpy(buf + k, "[a b=\"\\]\\\"\"]", 12);
-    }
-    check_sane(buf, k, 0, &fails);
+    fill(buf, 0, sizeof(head) - 1, head, sizeof(head) - 1);
+    fill(buf, sizeof(head) - 1, len, elem, sizeof(elem) - 1);
+    check_sane(buf, len, 0, &fails);
     CU_ASSERT_EQUAL(fails, 0);
     free(buf);
 }

@@ -119,6 +119,10 @@ static void set_options(struct listener *l)
     if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) != 0) {
         log_msg(4, "cannot raise the receive buffer of %s: %s", l->where, strerror(errno));
     }
+    /* Ask for the kernel's drop count with every datagram (see kernel_drops()). */
+    if (setsockopt(l->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) != 0) {
+        log_msg(4, "cannot count kernel drops on %s: %s", l->where, strerror(errno));
+    }
 }
 
 static int bound_port(int fd)
@@ -232,6 +236,12 @@ int listener_launch(struct listener *l, void *(*run)(void *), char *err, size_t 
 int listener_port(const struct listener *l)
 {
     return l->port;
+}
+
+/* "udp 127.0.0.1:5514": protocol, address and port, for logs and counters. */
+const char *listener_name(const struct listener *l)
+{
+    return l->where;
 }
 
 /* The listener's counters, readable from any thread while it runs. */

@@ -26,8 +26,10 @@ struct udp_batch {
     struct mmsghdr msgs[UDP_BATCH];           /* recvmmsg vector */
     struct iovec iov[UDP_BATCH];              /* one buffer per message */
     struct sockaddr_storage peers[UDP_BATCH]; /* sender of each message */
-    char *bufs;                               /* UDP_BATCH buffers of slot bytes */
-    size_t slot;                              /* max_msg + 1 */
+    /* Ancillary data of each message (SO_RXQ_OVFL); CMSG_SPACE keeps rows aligned. */
+    _Alignas(size_t) char ctrl[UDP_BATCH][CMSG_SPACE(sizeof(uint32_t))];
+    char *bufs;  /* UDP_BATCH buffers of slot bytes */
+    size_t slot; /* max_msg + 1 */
 };
 
 static void batch_reset(struct udp_batch *b)
@@ -42,6 +44,28 @@ static void batch_reset(struct udp_batch *b)
         b->msgs[i].msg_hdr.msg_iovlen = 1;
         b->msgs[i].msg_hdr.msg_name = &b->peers[i];
         b->msgs[i].msg_hdr.msg_namelen = sizeof(b->peers[i]);
+        b->msgs[i].msg_hdr.msg_control = b->ctrl[i];
+        b->msgs[i].msg_hdr.msg_controllen = sizeof(b->ctrl[i]);
+    }
+}
+
+/*
+ * SO_RXQ_OVFL hands every datagram the socket's running count of datagrams the
+ * kernel dropped because the receive buffer was full: keep the latest, so drops
+ * before vigil ever saw a byte are counted too.
+ */
+static void kernel_drops(struct listener *l, const struct msghdr *h)
+{
+    struct cmsghdr *c;
+
+    for (c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR((struct msghdr *)(uintptr_t)h, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL &&
+            c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+            uint32_t n;
+
+            memcpy(&n, CMSG_DATA(c), sizeof(n));
+            atomic_store(&l->stats.kernel_dropped, n);
+        }
     }
 }
 
@@ -62,6 +86,7 @@ static void deliver_one(struct listener *l, struct udp_batch *b, size_t i, int64
         memcpy(&m->peer, h->msg_name, h->msg_namelen);
     }
     listener_count(&l->stats.bytes, b->msgs[i].msg_len);
+    kernel_drops(l, h);
     listener_deliver(l, m);
 }
 
