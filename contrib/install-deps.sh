@@ -4,7 +4,7 @@
 # Installs only what is missing, so it is quick on a prepared machine.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libfastjson-dev libpcre2-dev libhiredis-dev
-      libcunit1-dev libsnmp-dev snmp snmptrapd redis-server redis-tools bsdutils util-linux)
+      libcunit1-dev libsnmp-dev snmp snmptrapd redis-server redis-tools bsdutils util-linux rsyslog)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1051,54 +1051,29 @@ static int sd_name_char(char c)
 }
 
 /*
- * Undo the \" \\ \] escapes of a PARAM-VALUE in place in the event's copy: the
- * unescaped text is never longer, and the copy belongs to this fresh event.
+ * Store one SD-PARAM. An escaped value (\" \\ \], rare) is unescaped into a
+ * scratch buffer first; a backslash before any other byte stays, both bytes.
  */
-static void unescape_field(struct vg_event *ev, const char *name, size_t name_len)
-{
-    size_t i;
-
-    for (i = ev->n_fields; i-- > 0;) {
-        struct event_field *f = &ev->fields[i];
-        char *v;
-        size_t r;
-        size_t w = 0;
-
-        if (f->name_len != name_len || memcmp(ev->arena + f->name_off, name, name_len) != 0) {
-            continue;
-        }
-        v = ev->arena + f->val_off;
-        for (r = 0; r < f->val_len; r++) {
-            if (v[r] == '\\' && r + 1 < f->val_len &&
-                (v[r + 1] == '"' || v[r + 1] == '\\' || v[r + 1] == ']')) {
-                r++;
-            }
-            v[w++] = v[r];
-        }
-        v[w] = '\0';
-        f->val_len = (uint32_t)w;
-        return;
-    }
-}
-
 static void store_param(struct hdr *h, struct span id, struct span name, struct span val,
                         int escaped)
 {
-    char full[sizeof(SD_PREFIX) + 72];
-    size_t len = sizeof(SD_PREFIX) - 1;
+    struct sbuf u = {0};
+    size_t r;
 
-    event_set_atom(h->ev, SD_PREFIX, id.p, id.n, name.p, name.n, val.p, val.n);
     if (!escaped) {
+        event_set_atom(h->ev, SD_PREFIX, id.p, id.n, name.p, name.n, val.p, val.n);
         return;
     }
-    memcpy(full, SD_PREFIX, len);
-    full[len++] = '.';
-    memcpy(full + len, id.p, id.n);
-    len += id.n;
-    full[len++] = '.';
-    memcpy(full + len, name.p, name.n);
-    len += name.n;
-    unescape_field(h->ev, full, len);
+    sbuf_reserve(&u, val.n);
+    for (r = 0; r < val.n; r++) {
+        if (val.p[r] == '\\' && r + 1 < val.n &&
+            (val.p[r + 1] == '"' || val.p[r + 1] == '\\' || val.p[r + 1] == ']')) {
+            r++;
+        }
+        sbuf_addc(&u, val.p[r]);
+    }
+    event_set_atom(h->ev, SD_PREFIX, id.p, id.n, name.p, name.n, u.buf, u.len);
+    sbuf_free(&u);
 }
 
 /* One SD-ELEMENT "[id name="value" ...]" at s[i], storing its params. Returns the end or 0. */
@@ -1272,23 +1247,22 @@ static void set_span(struct vg_event *ev, const char *name, struct span sp)
     }
 }
 
-/* Set name to the integer in sp when it is all digits (up to 18), else to the text. */
-static void set_num_or_str(struct vg_event *ev, const char *name, struct span sp)
+/* Set name to the integer in sp when it is 1..18 digits; other text is not set. */
+static void set_int_span(struct vg_event *ev, const char *name, struct span sp)
 {
     int64_t v = 0;
     size_t k;
 
-    if (sp.p == NULL || sp.n == 0) {
+    if (sp.p == NULL || sp.n == 0 || sp.n > 18) {
         return;
     }
-    for (k = 0; k < sp.n && k < 18 && is_digit(sp.p[k]); k++) {
+    for (k = 0; k < sp.n; k++) {
+        if (!is_digit(sp.p[k])) {
+            return;
+        }
         v = v * 10 + (sp.p[k] - '0');
     }
-    if (k == sp.n) {
-        event_set_int(ev, name, v);
-    } else {
-        event_set_str(ev, name, sp.p, sp.n);
-    }
+    event_set_int(ev, name, v);
 }
 
 /* Append "; " (unless first), a and bn bytes of b to the warning text, if they fit. */
@@ -1372,7 +1346,7 @@ static void emit(struct hdr *h, int64_t recv_ms)
     set_span(ev, "log.syslog.appname", h->app);
     set_span(ev, "process.name", h->app);
     set_span(ev, "log.syslog.procid", h->procid);
-    set_num_or_str(ev, "process.pid", h->procid);
+    set_int_span(ev, "process.pid", h->procid); /* an integer in the schema */
     set_span(ev, "log.syslog.msgid", h->msgid);
     set_span(ev, "log.syslog.timezone", h->zone);
     if (h->has_seq) {

@@ -14,9 +14,9 @@
 #include "event.h"
 
 struct syslog_opts {
-    int64_t recv_ms;        /* receive time, ms since the epoch: default timestamp, year guess */
-    int default_tz_min;     /* offset east of UTC in minutes for stamps without a zone */
-    int keep_original;      /* 1: set event.original to the whole input */
+    int64_t recv_ms;    /* receive time, ms since the epoch: default timestamp, year guess */
+    int default_tz_min; /* offset east of UTC in minutes for stamps without a zone */
+    int keep_original;  /* 1: set event.original to the whole input */
 };
 
 /*
@@ -31,11 +31,12 @@ struct syslog_opts {
  *   event.code (Cisco "%FAC-SEV-MNEMONIC" as "FAC-SEV-MNEMONIC"), event.sequence
  *   (Cisco sequence number), cisco.facility, cisco.severity, cisco.mnemonic,
  *   cisco.clock_flag ("*" or "."), log.syslog.timezone (an abbreviation seen),
- *   vigil.parse_warning ("; "-joined reasons).
+ *   log.syslog.relay (the relay nearest the device when relays prepended headers),
+ *   vrp.module, vrp.severity, vrp.brief (Huawei VRP / H3C "%%01MOD/4/BRIEF(l)",
+ *   with event.code "MOD/4/BRIEF"), vigil.parse_warning ("; "-joined reasons).
  * Always returns 0: the event is usable whatever the input was.
  */
-int syslog_parse(const char *buf, size_t len, const struct syslog_opts *opts,
-                 struct vg_event *ev);
+int syslog_parse(const char *buf, size_t len, const struct syslog_opts *opts, struct vg_event *ev);
 
 /* The facility name of code 0..23 ("kern", ..., "local7"), or "unknown". */
 const char *syslog_facility_name(int code);

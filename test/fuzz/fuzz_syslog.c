@@ -9,7 +9,7 @@
  *     -Icore/src -Icore/include -Ibuild/core/include \
  *     test/fuzz/fuzz_syslog.c core/src/syslog.c core/src/event.c core/src/util.c \
  *     $(pkg-config --cflags --libs libfastjson) -o fuzz_syslog
- *   ./fuzz_syslog -max_len=4096 CORPUS_DIR
+ *   ./fuzz_syslog -max_len=4096 test/fuzz/corpus/syslog
  *
  * (build/core/include holds the generated vigil/version.h of any configured build.)
  */
