@@ -33,14 +33,10 @@ wait_for() {
     sleep 0.1
   done
 }
-free_port() {
-  # A port nothing listens on, chosen by the kernel for a throw-away socket.
-  local p
-  for _ in 1 2 3 4 5 6 7 8 9 10; do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
-  done
-  echo 0
+# listen_port NAME PROTO: the port vigild reports it bound for PROTO (udp or tcp); vigild is
+# started on port 0 so the kernel picks free ports and tests never collide.
+listen_port() {
+  grep -o "listening for syslog on $2 127.0.0.1:[0-9]*" "$TMP/$1.err" | head -1 | cut -d: -f2
 }
 count_lines() { grep -c "$2" "$1" 2>/dev/null || true; }
 has_at_least() { [ "$(count_lines "$1" "$2")" -ge "$3" ]; }
@@ -73,14 +69,14 @@ replay)
   "$VIGILCTL" --help | grep -q "rule lint" || fail "vigilctl --help"
   ;;
 live)
-  port=$(free_port)
-  start_vigild live --state-dir "$TMP/state" --listen-udp "127.0.0.1:$port" --listen-tcp "127.0.0.1:$port"
+  start_vigild live --state-dir "$TMP/state" --listen-udp 127.0.0.1:0 --listen-tcp 127.0.0.1:0
   wait_for 20 grep -q "listening for syslog on tcp" "$TMP/live.err" || fail "vigild did not start"
+  uport=$(listen_port live udp) tport=$(listen_port live tcp)
   for i in 1 2 3; do
-    logger --udp --server 127.0.0.1 --port "$port" --rfc3164 -t sshd -p auth.info \
+    logger --udp --server 127.0.0.1 --port "$uport" --rfc3164 -t sshd -p auth.info \
       "Failed password for root from 192.0.2.77 port 4000$i ssh2"
   done
-  logger --tcp --octet-count --server 127.0.0.1 --port "$port" --rfc5424 -t clamd -p daemon.err \
+  logger --tcp --octet-count --server 127.0.0.1 --port "$tport" --rfc5424 -t clamd -p daemon.err \
     "/srv/share/report.xls.exe: Win.Worm.Test-42 FOUND"
   wait_for 20 has_at_least "$TMP/live.out" '"transition":"update"' 2 || fail "no ssh updates on stdout"
   wait_for 20 grep -q '"class":"virus"' "$TMP/live.out" || fail "no virus incident over TCP"
@@ -98,11 +94,11 @@ live)
   [ ! -S "$TMP/state/redis/redis.sock" ] || fail "embedded redis-server left running"
   ;;
 hostile)
-  port=$(free_port)
-  start_vigild hostile --state-dir "$TMP/state" --listen-udp "127.0.0.1:$port" --listen-tcp "127.0.0.1:$port" --max-message 2048
+  start_vigild hostile --state-dir "$TMP/state" --listen-udp 127.0.0.1:0 --listen-tcp 127.0.0.1:0 --max-message 2048
   wait_for 20 grep -q "listening for syslog on tcp" "$TMP/hostile.err" || fail "vigild did not start"
+  uport=$(listen_port hostile udp) port=$(listen_port hostile tcp)
   for i in $(seq 1 300); do
-    head -c $((RANDOM % 9000 + 1)) /dev/urandom >/dev/udp/127.0.0.1/"$port" 2>/dev/null || true
+    head -c $((RANDOM % 9000 + 1)) /dev/urandom >/dev/udp/127.0.0.1/"$uport" 2>/dev/null || true
   done
   for i in $(seq 1 20); do
     head -c $((RANDOM % 200000 + 1)) /dev/urandom >/dev/tcp/127.0.0.1/"$port" 2>/dev/null || true
@@ -119,9 +115,9 @@ redis_down)
   redis-server --port 0 --unixsocket "$sock" --dir "$TMP" --save "" --appendonly no --daemonize no >"$TMP/redis.err" 2>&1 &
   rpid=$!; pids+=($rpid)
   wait_for 10 redis-cli -s "$sock" ping || fail "redis-server did not start"
-  port=$(free_port)
-  start_vigild rd --redis "unix:$sock" --listen-udp "127.0.0.1:$port" --listen-tcp "127.0.0.1:$port"
+  start_vigild rd --redis "unix:$sock" --listen-udp 127.0.0.1:0 --listen-tcp 127.0.0.1:0
   wait_for 20 grep -q "listening for syslog on tcp" "$TMP/rd.err" || fail "vigild did not start"
+  port=$(listen_port rd tcp)
   send() { printf '<38>Mar  3 10:12:0%s web1 sshd[1]: Failed password for root from 192.0.2.%s port 1 ssh2\n' "$1" "$2" >/dev/tcp/127.0.0.1/"$port"; }
   send 1 10
   wait_for 20 grep -q '192.0.2.10' "$TMP/rd.out" || fail "first event not correlated"
@@ -176,10 +172,10 @@ overflow)
   # A tiny queue and a burst: every datagram is either correlated-into-an-event or counted
   # as dropped (by vigil's queue or by the kernel); nothing disappears silently.
   build=$(cd "$(dirname "$VIGILD")/.." && pwd)
-  port=$(free_port)
-  printf '{"queue_size": 16, "syslog_udp": "127.0.0.1:%s", "syslog_tcp": []}\n' "$port" >"$TMP/small.json"
+  printf '{"queue_size": 16, "syslog_udp": "127.0.0.1:0", "syslog_tcp": []}\n' >"$TMP/small.json"
   start_vigild of -c "$TMP/small.json" --state-dir "$TMP/state" --events-out "$TMP/events.jsonl"
   wait_for 20 grep -q "listening for syslog on udp" "$TMP/of.err" || fail "vigild did not start"
+  port=$(listen_port of udp)
   "$build/test/vg_blast" 127.0.0.1 "$port" 50000 "$SRC/contrib/samples/demo.log" 2>"$TMP/blast.err" || fail "vg_blast"
   stats() { "$VIGILCTL" --state-dir "$TMP/state" stats; }
   settled() { # raw_in plus kernel drops accounts for every datagram sent
