@@ -5,7 +5,7 @@
 # unit and integration test (ctest) under the sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./contrib/install-deps.sh
+./contrib/install-deps.sh --test
 jobs=$(nproc 2>/dev/null || echo 2)
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVG_WERROR=ON >/dev/null

@@ -22,9 +22,10 @@ struct build_opts {
 /* What happened while building, for the counters. */
 #define BUILD_NORMALIZED 0x1u /* a template matched */
 #define BUILD_WARNING    0x2u /* vigil.parse_warning is set */
-#define BUILD_JSON_ERROR 0x4u /* a replay line starting with '{' was not JSON (parsed as syslog) \
-                               */
-#define BUILD_TRUNCATED 0x8u  /* the message was cut to the maximum size */
+#define BUILD_JSON_ERROR                                                                        \
+    0x4u                     /* a replay line starting with '{' was not JSON (parsed as syslog) \
+                              */
+#define BUILD_TRUNCATED 0x8u /* the message was cut to the maximum size */
 
 /*
  * Build the event of one message. transport is enum raw_transport; peer may be

@@ -88,6 +88,7 @@ void config_defaults(struct vg_config *c)
     c->workers = 2;
     c->action_threads = 2;
     c->action_timeout_ms = 30000;
+    c->retention_ms = 30LL * 86400000;
     c->max_msg = 8192;
     c->queue_size = 65536;
     c->pending_max = 10000;
@@ -209,6 +210,12 @@ int config_load(struct vg_config *c, const char *file, struct diag *diag)
             if (c->action_timeout_ms <= 0) {
                 diag_add(diag, "%s: $.%s: not a duration such as \"30s\"", file, k);
             }
+        } else if (strcmp(k, "incident_retention") == 0 && is_str) {
+            c->retention_ms = time_parse_duration(fjson_object_get_string(v));
+            if (c->retention_ms < 60000) {
+                diag_add(diag, "%s: $.%s: not a duration of at least \"1m\" such as \"30d\"", file,
+                         k);
+            }
         } else if (strcmp(k, "workers") == 0) {
             if (get_int(v, 1, 64, &x, file, k, diag) == 0) {
                 c->workers = (int)x;
@@ -243,7 +250,7 @@ int config_load(struct vg_config *c, const char *file, struct diag *diag)
             }
         } else if (strcmp(k, "redis_url") == 0 || strcmp(k, "redis_prefix") == 0 ||
                    strcmp(k, "state_dir") == 0 || strcmp(k, "events_out") == 0 ||
-                   strcmp(k, "action_timeout") == 0) {
+                   strcmp(k, "action_timeout") == 0 || strcmp(k, "incident_retention") == 0) {
             diag_add(diag, "%s: $.%s: must be a string", file, k);
         } else {
             diag_add(diag, "%s: $.%s: unknown key", file, k);

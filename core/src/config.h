@@ -32,6 +32,7 @@ struct vg_config {
     int workers;               /* correlation threads */
     int action_threads;        /* action threads */
     int64_t action_timeout_ms; /* deadline per action call */
+    int64_t retention_ms;      /* incidents expire this long after their last event */
     size_t max_msg;            /* maximum syslog message size */
     size_t queue_size;         /* raw message queue */
     size_t pending_max;        /* events held per worker while Redis is down */

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "action.h"
 #include "build.h"
@@ -31,6 +32,7 @@ struct job {
     struct vg_event *ev; /* a reference */
     struct rule *rule;   /* the matching rule */
     char *key;           /* the event's key for this rule */
+    uint64_t seq;        /* number of the job in this process, for its id */
     size_t key_len;      /* bytes of key */
 };
 
@@ -71,6 +73,7 @@ struct engine {
     struct dispatcher *disp;          /* action dispatcher */
     pthread_mutex_t out_lock;         /* serializes events_out and records_out */
     struct engine_stats stats;        /* counters */
+    char nonce[20];                   /* random per process: job ids are unique across instances */
     atomic_int stopping;              /* set when engine_free begins */
     atomic_llong last_drop_log;       /* monotonic ms of the last "queue full" log line */
 };
@@ -167,6 +170,8 @@ struct engine *engine_new(const struct engine_cfg *cfg, struct diag *diag)
         eng->cfg.pending_max = 10000;
     }
     pthread_mutex_init(&eng->out_lock, NULL);
+    snprintf(eng->nonce, sizeof(eng->nonce), "%016" PRIx64,
+             hash_fnv1a(&eng, sizeof(eng)) ^ (uint64_t)time_now_ms() ^ ((uint64_t)getpid() << 32));
     incident_init();
     for (i = 0; i < cfg->n_plugin_dirs; i++) {
         loader_load_dir(&eng->ld, cfg->plugin_dirs[i], diag);
@@ -294,8 +299,20 @@ int engine_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
         snprintf(ctx->err, sizeof(ctx->err), "severity %d is not 0..5", severity);
         return VG_EINVAL;
     }
-    rc = incident_upsert(w->st, eng->cfg.prefix, r, ev, ctx->key, ctx->key_len, ctx->now_ms,
-                         severity, note, &w->rec);
+    {
+        struct incident_args a = {.prefix = eng->cfg.prefix,
+                                  .r = r,
+                                  .ev = ev,
+                                  .key = ctx->key,
+                                  .key_len = ctx->key_len,
+                                  .now_ms = ctx->now_ms,
+                                  .severity = severity,
+                                  .note = note,
+                                  .job_id = ctx->job_id,
+                                  .retention_ms = eng->cfg.retention_ms};
+
+        rc = incident_upsert(w->st, &a, &w->rec);
+    }
     if (rc != VG_OK) {
         snprintf(ctx->err, sizeof(ctx->err), "cannot write the incident to Redis: %s",
                  store_error(w->st));
@@ -324,14 +341,18 @@ static int run_job(struct worker *w, struct job *j)
     struct plugin_inst *inst = j->rule->instance;
     const struct vg_plugin *p = &inst->mod->desc;
     struct vg_ctx ctx;
+    char job_id[48];
     int rc;
 
     host_ctx_init(&ctx, inst, inst->label);
+    snprintf(job_id, sizeof(job_id), "%s-%" PRIu64, w->eng->nonce, j->seq);
+    ctx.job_id = job_id;
     ctx.wk = w;
     ctx.rule = j->rule;
     ctx.key = j->key;
     ctx.key_len = j->key_len;
     ctx.now_ms = w->eng->cfg.replay ? j->ev->ts_ms : j->ev->ingested_ms;
+    ctx.has_now = 1;
     if (!(p->flags & VG_PLUGIN_CONCURRENT)) {
         pthread_mutex_lock(&inst->lock);
     }
@@ -478,7 +499,7 @@ static void route_event(struct engine *eng, struct vg_event *ev)
         j->rule = r;
         j->key = key.buf ? xstrndup(key.buf, key.len) : xstrdup("");
         j->key_len = key.len;
-        atomic_fetch_add(&eng->stats.routed, 1);
+        j->seq = atomic_fetch_add(&eng->stats.routed, 1);
         w = &eng->workers[0];
         if (eng->n_workers > 1) {
             uint64_t h = hash_fnv1a(r->name, strlen(r->name)) ^ hash_fnv1a(j->key, j->key_len);

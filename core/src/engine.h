@@ -38,6 +38,7 @@ struct engine_cfg {
     FILE *records_out;         /* incident lifecycle records, or NULL */
     int default_tz_min;        /* zone for timestamps without one, minutes east */
     int offline;               /* 1: load and check only; no Redis, no threads */
+    int64_t retention_ms;      /* incidents expire this long after their last event */
 };
 
 /* Counters, readable at any time. */

@@ -25,6 +25,8 @@ struct vg_ctx {
     const char *key;          /* the event's key for this rule */
     size_t key_len;           /* bytes of key */
     int64_t now_ms;           /* the correlation clock for this call */
+    int has_now;              /* 1: now_ms is set (0 is a valid time in replay) */
+    const char *job_id;       /* unique id of the (event, rule) job being run */
     struct action_job *job;   /* the action call (action callbacks), else NULL */
     struct sbuf *output;      /* where action output is collected, or NULL */
     char err[512];            /* text set by vg_set_error() */

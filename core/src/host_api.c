@@ -40,7 +40,7 @@ static void host_set_error(struct vg_ctx *ctx, const char *fmt, va_list ap)
 
 static int64_t host_now_ms(struct vg_ctx *ctx)
 {
-    return ctx != NULL && ctx->now_ms != 0 ? ctx->now_ms : time_now_ms();
+    return ctx != NULL && ctx->has_now ? ctx->now_ms : time_now_ms();
 }
 
 static void *host_alloc(size_t size)

@@ -18,36 +18,61 @@
 /*
  * KEYS[1] cur (n of the open incident), KEYS[2] seq. ARGV: 1 base key
  * "prefix{tag}", 2 now, 3 rule, 4 class, 5 title, 6 severity, 7 procedure,
- * 8 key JSON, 9 event JSON, 10 events kept, 11 tag, 12 playbook JSON.
- * Returns {transition, n, count, first_seen, severity, title}.
+ * 8 key JSON, 9 event JSON, 10 events kept, 11 tag, 12 playbook JSON, 13 job id,
+ * 14 retention in seconds (0: keep forever).
+ * Returns {transition, n, count, first_seen, severity, title}, or {"collision"}
+ * when the tag already belongs to another (rule, key). A job run twice (its
+ * reply was lost and the core retried) returns the first run's answer unchanged.
  */
 static struct store_script upsert_script = {
     .name = "incident_upsert",
-    .lua = "local cur = redis.call('GET', KEYS[1])\n"
-           "if cur then\n"
-           "  local h = ARGV[1] .. ':inc:' .. cur\n"
-           "  local count = redis.call('HINCRBY', h, 'count', 1)\n"
-           "  redis.call('HSET', h, 'last_seen', ARGV[2])\n"
-           "  local sev = tonumber(redis.call('HGET', h, 'severity') or '0')\n"
-           "  local tr = 'update'\n"
-           "  if tonumber(ARGV[6]) > sev then\n"
-           "    redis.call('HSET', h, 'severity', ARGV[6])\n"
-           "    tr = 'escalate'\n"
+    .lua = "local base, job, ttl = ARGV[1], ARGV[13], tonumber(ARGV[14])\n"
+           "local function keep(h)\n"
+           "  if ttl > 0 then\n"
+           "    for _, k in ipairs({h, h .. ':events', h .. ':history', KEYS[1], KEYS[2]}) do\n"
+           "      redis.call('EXPIRE', k, ttl)\n"
+           "    end\n"
            "  end\n"
-           "  redis.call('LPUSH', h .. ':events', ARGV[9])\n"
-           "  redis.call('LTRIM', h .. ':events', 0, tonumber(ARGV[10]) - 1)\n"
-           "  return {tr, cur, count, redis.call('HGET', h, 'first_seen'),\n"
-           "          redis.call('HGET', h, 'severity'), redis.call('HGET', h, 'title')}\n"
+           "end\n"
+           "local function answer(h, n)\n"
+           "  local v = redis.call('HMGET', h, 'last_tr', 'count', 'first_seen', 'severity',\n"
+           "                       'title')\n"
+           "  return {v[1], n, tonumber(v[2]), v[3], v[4], v[5]}\n"
+           "end\n"
+           "local cur = redis.call('GET', KEYS[1])\n"
+           "if cur then\n"
+           "  local h = base .. ':inc:' .. cur\n"
+           "  local own = redis.call('HMGET', h, 'rule', 'key', 'last_job', 'severity')\n"
+           "  if own[1] and (own[1] ~= ARGV[3] or own[2] ~= ARGV[8]) then\n"
+           "    return {'collision'}\n"
+           "  end\n"
+           "  if own[1] then\n"
+           "    if own[3] == job then\n"
+           "      return answer(h, cur)\n"
+           "    end\n"
+           "    redis.call('HINCRBY', h, 'count', 1)\n"
+           "    local tr = 'update'\n"
+           "    if tonumber(ARGV[6]) > tonumber(own[4] or '0') then\n"
+           "      redis.call('HSET', h, 'severity', ARGV[6])\n"
+           "      tr = 'escalate'\n"
+           "    end\n"
+           "    redis.call('HSET', h, 'last_seen', ARGV[2], 'last_job', job, 'last_tr', tr)\n"
+           "    redis.call('LPUSH', h .. ':events', ARGV[9])\n"
+           "    redis.call('LTRIM', h .. ':events', 0, tonumber(ARGV[10]) - 1)\n"
+           "    keep(h)\n"
+           "    return answer(h, cur)\n"
+           "  end\n"
            "end\n"
            "local n = tostring(redis.call('INCR', KEYS[2]))\n"
-           "local h = ARGV[1] .. ':inc:' .. n\n"
+           "local h = base .. ':inc:' .. n\n"
            "redis.call('HSET', h, 'id', ARGV[11] .. '-' .. n, 'rule', ARGV[3], 'class', ARGV[4],\n"
            "  'title', ARGV[5], 'severity', ARGV[6], 'procedure', ARGV[7], 'key', ARGV[8],\n"
            "  'status', 'open', 'first_seen', ARGV[2], 'last_seen', ARGV[2], 'count', 1,\n"
-           "  'playbook', ARGV[12])\n"
+           "  'playbook', ARGV[12], 'last_job', job, 'last_tr', 'open')\n"
            "redis.call('SET', KEYS[1], n)\n"
            "redis.call('LPUSH', h .. ':events', ARGV[9])\n"
-           "return {'open', n, 1, ARGV[2], ARGV[6], ARGV[5]}\n",
+           "keep(h)\n"
+           "return answer(h, n)\n",
 };
 
 void incident_init(void)
@@ -126,208 +151,274 @@ static int64_t reply_int(const redisReply *r, size_t i)
     return 0;
 }
 
-/* The tag of (rule, key): 16 hex digits of a hash of both. */
-static void make_tag(const char *rule, const char *key, size_t key_len, char tag[17])
+/*
+ * The tag of (rule, key): 16 hex digits of a hash of both. salt > 0 gives the
+ * next candidate when a crafted key collides with another pair's tag.
+ */
+static void make_tag(const char *rule, const char *key, size_t key_len, int salt, char tag[17])
 {
     struct sbuf b = {0};
 
     sbuf_adds(&b, rule);
     sbuf_addc(&b, '\0');
     sbuf_add(&b, key, key_len);
+    if (salt > 0) {
+        sbuf_printf(&b, "%c%d", '\0', salt);
+    }
     snprintf(tag, 17, "%016" PRIx64, hash_fnv1a(b.buf, b.len));
     sbuf_free(&b);
 }
 
-int incident_upsert(struct store *st, const char *prefix, const struct rule *r,
-                    const struct vg_event *ev, const char *key, size_t key_len, int64_t now_ms,
-                    int severity, const char *note, struct incident_rec *rec)
+/* Redis errors that pass (a busy script, a loading or failing-over server): retry later. */
+static int transient(const redisReply *rep)
 {
-    struct sbuf kcur = {0}, kseq = {0}, base = {0}, kjson = {0}, evjson = {0}, pb = {0};
-    char tag[17];
-    char now_s[24];
-    char sev_s[8];
+    static const char *const codes[] = {"BUSY",     "LOADING",    "MASTERDOWN",
+                                        "READONLY", "TRYAGAIN",   "CLUSTERDOWN",
+                                        "OOM",      "NOREPLICAS", "NOSCRIPT"};
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(codes); i++) {
+        size_t n = strlen(codes[i]);
+
+        if (rep->len >= n && strncmp(rep->str, codes[i], n) == 0 &&
+            (rep->str[n] == ' ' || rep->str[n] == '\0')) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Strings of one upsert that do not depend on the tag. */
+struct upsert_text {
+    struct sbuf kjson;  /* the key as a JSON object */
+    struct sbuf evjson; /* the event */
+    struct sbuf pb;     /* the playbook */
+    struct sbuf title;  /* the rendered title */
+    char now_s[24];     /* now, ms */
+    char sev_s[8];      /* requested severity */
+    char ttl_s[24];     /* retention, seconds */
+};
+
+static redisReply *run_upsert(struct store *st, const struct incident_args *a,
+                              const struct upsert_text *t, const char *tag)
+{
+    struct sbuf kcur = {0}, kseq = {0}, base = {0};
     char kept_s[8];
-    const char *argv[14];
-    size_t lens[14];
+    const char *argv[16];
+    size_t lens[16];
     redisReply *rep;
+    size_t i;
+
+    sbuf_printf(&base, "%s{%s}", a->prefix, tag);
+    sbuf_printf(&kcur, "%s:cur", base.buf);
+    sbuf_printf(&kseq, "%s:seq", base.buf);
+    snprintf(kept_s, sizeof(kept_s), "%d", INCIDENT_EVENTS_KEPT);
+    argv[0] = kcur.buf;
+    argv[1] = kseq.buf;
+    argv[2] = base.buf;
+    argv[3] = t->now_s;
+    argv[4] = a->r->name;
+    argv[5] = a->r->incident_class;
+    argv[6] = t->title.buf ? t->title.buf : "";
+    argv[7] = t->sev_s;
+    argv[8] = a->r->procedure;
+    argv[9] = t->kjson.buf;
+    argv[10] = t->evjson.buf;
+    argv[11] = kept_s;
+    argv[12] = tag;
+    argv[13] = t->pb.buf;
+    argv[14] = a->job_id;
+    argv[15] = t->ttl_s;
+    for (i = 0; i < ARRAY_SIZE(argv); i++) {
+        lens[i] = strlen(argv[i]);
+    }
+    lens[10] = t->evjson.len;
+    rep = store_eval(st, &upsert_script, 2, (int)ARRAY_SIZE(argv), argv, lens);
+    sbuf_free(&kcur);
+    sbuf_free(&kseq);
+    sbuf_free(&base);
+    return rep;
+}
+
+/* The lifecycle record, as schemas/incident.schema.json describes it. */
+static void build_record(const struct incident_args *a, const struct upsert_text *t,
+                         const redisReply *rep, struct incident_rec *rec)
+{
+    struct sbuf *j = &rec->json;
+    int sev = (int)reply_int(rep, 4);
+    size_t tlen;
+    const char *title = reply_str(rep, 5, &tlen);
+    struct vg_str act = event_get(a->ev, "event.action");
+
+    sbuf_adds(j, "{\"@timestamp\":");
+    add_time(j, a->now_ms);
+    sbuf_printf(j, ",\"transition\":\"%s\",\"incident\":{\"id\":\"%s\",\"class\":",
+                tr_names[rec->transition], rec->id);
+    add_jstr(j, a->r->incident_class, strlen(a->r->incident_class));
+    sbuf_adds(j, ",\"title\":");
+    add_jstr(j, title, tlen);
+    sbuf_printf(j, ",\"severity\":\"%s\",\"status\":\"open\",\"key\":", rule_severity_name(sev));
+    sbuf_add(j, t->kjson.buf, t->kjson.len);
+    sbuf_adds(j, ",\"first_seen\":");
+    add_time(j, reply_int(rep, 3));
+    sbuf_adds(j, ",\"last_seen\":");
+    add_time(j, a->now_ms);
+    sbuf_printf(j, ",\"count\":%" PRId64 ",\"procedure\":", reply_int(rep, 2));
+    add_jstr(j, a->r->procedure, strlen(a->r->procedure));
+    if (rec->transition == VG_TR_OPEN) {
+        sbuf_adds(j, ",\"playbook\":");
+        sbuf_add(j, t->pb.buf, t->pb.len);
+    }
+    sbuf_adds(j, "},\"rule\":{\"name\":");
+    add_jstr(j, a->r->name, strlen(a->r->name));
+    sbuf_adds(j, ",\"plugin\":");
+    add_jstr(j, a->r->plugin, strlen(a->r->plugin));
+    sbuf_printf(j, "},\"event\":{\"kind\":\"alert\",\"severity\":%d", sev);
+    if (act.ptr != NULL) {
+        sbuf_adds(j, ",\"action\":");
+        add_jstr(j, act.ptr, act.len);
+    }
+    sbuf_addc(j, '}');
+    if (a->note != NULL) {
+        sbuf_adds(j, ",\"note\":");
+        add_jstr(j, a->note, strlen(a->note));
+    }
+    sbuf_addc(j, '}');
+}
+
+/*
+ * The writes under other hash tags, in one round trip: the open index (scored by
+ * last activity, entries past the retention dropped), the stream and the history.
+ * VG_EIO when the connection failed: the caller retries the whole (idempotent) job.
+ */
+static int post_writes(struct store *st, const struct incident_args *a, struct incident_rec *rec)
+{
+    struct sbuf kopen = {0}, kstream = {0}, khist = {0};
+    redisReply *reps[6] = {NULL};
+    char last_s[24];
+    char old_s[24];
+    char maxlen_s[16];
+    char histmax_s[16];
+    char ttl_s[24];
+    size_t n = 0;
+    size_t i;
+    int rc;
+
+    sbuf_printf(&kopen, "%sopen", a->prefix);
+    sbuf_printf(&kstream, "%sstream", a->prefix);
+    incident_hash_key(a->prefix, rec->id, &khist);
+    sbuf_adds(&khist, ":history");
+    snprintf(last_s, sizeof(last_s), "%" PRId64, a->now_ms);
+    snprintf(old_s, sizeof(old_s), "(%" PRId64, a->now_ms - a->retention_ms);
+    snprintf(maxlen_s, sizeof(maxlen_s), "%d", STREAM_MAXLEN);
+    snprintf(histmax_s, sizeof(histmax_s), "-%d", INCIDENT_HISTORY_MAX);
+    snprintf(ttl_s, sizeof(ttl_s), "%" PRId64, a->retention_ms / 1000);
+    {
+        const char *z[] = {"ZADD", kopen.buf, last_s, rec->id};
+        const char *x[] = {"XADD",   kstream.buf, "MAXLEN", "~",
+                           maxlen_s, "*",         "record", rec->json.buf};
+        size_t xl[] = {4, kstream.len, 6, 1, strlen(maxlen_s), 1, 6, rec->json.len};
+        const char *h[] = {"RPUSH", khist.buf, rec->json.buf};
+        size_t hl[] = {5, khist.len, rec->json.len};
+        const char *t[] = {"LTRIM", khist.buf, histmax_s, "-1"};
+
+        store_append(st, 4, z, NULL);
+        store_append(st, 8, x, xl);
+        store_append(st, 3, h, hl);
+        store_append(st, 4, t, NULL);
+        n = 4;
+        if (a->retention_ms > 0) {
+            const char *e[] = {"EXPIRE", khist.buf, ttl_s};
+            const char *d[] = {"ZREMRANGEBYSCORE", kopen.buf, "-inf", old_s};
+
+            store_append(st, 3, e, NULL);
+            store_append(st, 4, d, NULL);
+            n = 6;
+        }
+    }
+    rc = store_flush(st, reps, n) == 0 ? VG_OK : VG_EIO;
+    for (i = 0; i < n; i++) {
+        if (reps[i] != NULL && reps[i]->type == REDIS_REPLY_ERROR && rc == VG_OK) {
+            log_msg(VG_LOG_ERR, "cannot index incident %s: %s", rec->id, reps[i]->str);
+            rc = transient(reps[i]) ? VG_EIO : VG_OK;
+        }
+        if (reps[i] != NULL) {
+            freeReplyObject(reps[i]);
+        }
+    }
+    sbuf_free(&kopen);
+    sbuf_free(&kstream);
+    sbuf_free(&khist);
+    return rc;
+}
+
+int incident_upsert(struct store *st, const struct incident_args *a, struct incident_rec *rec)
+{
+    struct upsert_text t;
+    redisReply *rep = NULL;
+    char tag[17];
     const char *s;
     size_t len;
     size_t i;
     int rc = VG_EIO;
-    int tr;
+    int salt;
 
+    memset(&t, 0, sizeof(t));
     sbuf_reset(&rec->json);
-    make_tag(r->name, key, key_len, tag);
-    sbuf_printf(&base, "%s{%s}", prefix, tag);
-    sbuf_printf(&kcur, "%s:cur", base.buf);
-    sbuf_printf(&kseq, "%s:seq", base.buf);
-    key_json(r, ev, &kjson);
-    event_to_json(ev, &evjson);
-    procedure_playbook_json(r->procedure, &pb);
-    snprintf(now_s, sizeof(now_s), "%" PRId64, now_ms);
-    snprintf(sev_s, sizeof(sev_s), "%d", severity > 0 ? severity : r->severity);
-    snprintf(kept_s, sizeof(kept_s), "%d", INCIDENT_EVENTS_KEPT);
-    {
-        struct sbuf title = {0};
-
-        rule_render_title(r, ev, &title);
-        argv[0] = kcur.buf;
-        argv[1] = kseq.buf;
-        argv[2] = base.buf;
-        argv[3] = now_s;
-        argv[4] = r->name;
-        argv[5] = r->incident_class;
-        argv[6] = title.buf ? title.buf : "";
-        argv[7] = sev_s;
-        argv[8] = r->procedure;
-        argv[9] = kjson.buf;
-        argv[10] = evjson.buf;
-        argv[11] = kept_s;
-        argv[12] = tag;
-        argv[13] = pb.buf;
-        for (i = 0; i < 14; i++) {
-            lens[i] = strlen(argv[i]);
+    key_json(a->r, a->ev, &t.kjson);
+    event_to_json(a->ev, &t.evjson);
+    procedure_playbook_json(a->r->procedure, &t.pb);
+    rule_render_title(a->r, a->ev, &t.title);
+    snprintf(t.now_s, sizeof(t.now_s), "%" PRId64, a->now_ms);
+    snprintf(t.sev_s, sizeof(t.sev_s), "%d", a->severity > 0 ? a->severity : a->r->severity);
+    snprintf(t.ttl_s, sizeof(t.ttl_s), "%" PRId64,
+             a->retention_ms > 0 ? a->retention_ms / 1000 : 0);
+    for (salt = 0; salt < INCIDENT_TAG_PROBES; salt++) {
+        make_tag(a->r->name, a->key, a->key_len, salt, tag);
+        rep = run_upsert(st, a, &t, tag);
+        if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 1) {
+            break;
         }
-        lens[10] = evjson.len;
-        rep = store_eval(st, &upsert_script, 2, 14, argv, lens);
-        sbuf_free(&title);
+        freeReplyObject(rep); /* {"collision"}: probe the next tag */
+        rep = NULL;
+        log_msg(VG_LOG_WARNING, "incident tag %s of rule %s is taken by another key; probing", tag,
+                a->r->name);
     }
     if (rep == NULL) {
+        if (salt == INCIDENT_TAG_PROBES) {
+            rc = VG_ERR;
+        }
         goto out;
+    }
+    if (rep->type == REDIS_REPLY_ERROR) {
+        log_msg(transient(rep) ? VG_LOG_WARNING : VG_LOG_ERR,
+                "incident script failed for rule %s: %s", a->r->name, rep->str);
+        rc = transient(rep) ? VG_EIO : VG_ERR;
+        goto out_free;
     }
     if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 6) {
-        log_msg(VG_LOG_ERR, "incident script failed for rule %s: %s", r->name,
-                rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
-        freeReplyObject(rep);
+        log_msg(VG_LOG_ERR, "incident script of rule %s gave an unexpected reply", a->r->name);
         rc = VG_ERR;
-        goto out;
+        goto out_free;
     }
     s = reply_str(rep, 0, &len);
-    tr = VG_TR_UPDATE;
+    rec->transition = VG_TR_UPDATE;
     for (i = 0; i < ARRAY_SIZE(tr_names); i++) {
         if (strlen(tr_names[i]) == len && memcmp(tr_names[i], s, len) == 0) {
-            tr = (int)i;
+            rec->transition = (int)i;
         }
     }
-    rec->transition = tr;
     s = reply_str(rep, 1, &len);
     snprintf(rec->id, sizeof(rec->id), "%s-%.*s", tag, (int)(len < 20 ? len : 20), s);
-
-    /* The lifecycle record, as schemas/incident.schema.json describes it. */
-    {
-        struct sbuf *j = &rec->json;
-        int sev = (int)reply_int(rep, 4);
-        size_t tlen;
-        const char *title = reply_str(rep, 5, &tlen);
-
-        sbuf_adds(j, "{\"@timestamp\":");
-        add_time(j, now_ms);
-        sbuf_printf(j,
-                    ",\"transition\":\"%s\",\"incident\":{\"id\":\"%s\",\"class\":", tr_names[tr],
-                    rec->id);
-        add_jstr(j, r->incident_class, strlen(r->incident_class));
-        sbuf_adds(j, ",\"title\":");
-        add_jstr(j, title, tlen);
-        sbuf_printf(j,
-                    ",\"severity\":\"%s\",\"status\":\"open\",\"key\":", rule_severity_name(sev));
-        sbuf_add(j, kjson.buf, kjson.len);
-        sbuf_adds(j, ",\"first_seen\":");
-        add_time(j, reply_int(rep, 3));
-        sbuf_adds(j, ",\"last_seen\":");
-        add_time(j, now_ms);
-        sbuf_printf(j, ",\"count\":%" PRId64 ",\"procedure\":", reply_int(rep, 2));
-        add_jstr(j, r->procedure, strlen(r->procedure));
-        if (tr == VG_TR_OPEN) {
-            sbuf_adds(j, ",\"playbook\":");
-            sbuf_add(j, pb.buf, pb.len);
-        }
-        sbuf_adds(j, "},\"rule\":{\"name\":");
-        add_jstr(j, r->name, strlen(r->name));
-        sbuf_adds(j, ",\"plugin\":");
-        add_jstr(j, r->plugin, strlen(r->plugin));
-        sbuf_printf(j, "},\"event\":{\"kind\":\"alert\",\"severity\":%d", sev);
-        {
-            struct vg_str act = event_get(ev, "event.action");
-
-            if (act.ptr != NULL) {
-                sbuf_adds(j, ",\"action\":");
-                add_jstr(j, act.ptr, act.len);
-            }
-        }
-        sbuf_addc(j, '}');
-        if (note != NULL) {
-            sbuf_adds(j, ",\"note\":");
-            add_jstr(j, note, strlen(note));
-        }
-        sbuf_addc(j, '}');
-    }
+    build_record(a, &t, rep, rec);
+    rc = post_writes(st, a, rec);
+out_free:
     freeReplyObject(rep);
-
-    /* Index, stream and history in one round trip. */
-    {
-        struct sbuf kopen = {0}, kstream = {0}, khist = {0};
-        char first_s[24];
-        char maxlen_s[16];
-        char histmax_s[16];
-        size_t n = 0;
-
-        sbuf_printf(&kopen, "%sopen", prefix);
-        sbuf_printf(&kstream, "%sstream", prefix);
-        incident_hash_key(prefix, rec->id, &khist);
-        sbuf_adds(&khist, ":history");
-        snprintf(first_s, sizeof(first_s), "%" PRId64, now_ms);
-        snprintf(maxlen_s, sizeof(maxlen_s), "%d", STREAM_MAXLEN);
-        snprintf(histmax_s, sizeof(histmax_s), "-%d", INCIDENT_HISTORY_MAX);
-        if (tr == VG_TR_OPEN) {
-            const char *a[] = {"ZADD", kopen.buf, first_s, rec->id};
-
-            store_append(st, 4, a, NULL);
-            n++;
-        }
-        {
-            const char *a[] = {"XADD",   kstream.buf, "MAXLEN", "~",
-                               maxlen_s, "*",         "record", rec->json.buf};
-            size_t l[] = {4, kstream.len, 6, 1, strlen(maxlen_s), 1, 6, rec->json.len};
-
-            store_append(st, 8, a, l);
-            n++;
-        }
-        {
-            const char *a[] = {"RPUSH", khist.buf, rec->json.buf};
-            size_t l[] = {5, khist.len, rec->json.len};
-
-            store_append(st, 3, a, l);
-            n++;
-        }
-        {
-            const char *a[] = {"LTRIM", khist.buf, histmax_s, "-1"};
-
-            store_append(st, 4, a, NULL);
-            n++;
-        }
-        {
-            redisReply *reps[4] = {NULL, NULL, NULL, NULL};
-
-            rc = store_flush(st, reps, n) == 0 ? VG_OK : VG_EIO;
-            for (i = 0; i < n; i++) {
-                if (reps[i] != NULL) {
-                    freeReplyObject(reps[i]);
-                }
-            }
-        }
-        sbuf_free(&kopen);
-        sbuf_free(&kstream);
-        sbuf_free(&khist);
-    }
-    /* The incident itself was written: report success even if the index write was lost. */
-    rc = VG_OK;
 out:
-    sbuf_free(&kcur);
-    sbuf_free(&kseq);
-    sbuf_free(&base);
-    sbuf_free(&kjson);
-    sbuf_free(&evjson);
-    sbuf_free(&pb);
+    sbuf_free(&t.kjson);
+    sbuf_free(&t.evjson);
+    sbuf_free(&t.pb);
+    sbuf_free(&t.title);
     return rc;
 }
 

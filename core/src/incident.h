@@ -21,6 +21,7 @@
 #define INCIDENT_EVENTS_KEPT 10  /* last events kept per incident */
 #define INCIDENT_HISTORY_MAX 200 /* history entries kept per incident */
 #define STREAM_MAXLEN        100000
+#define INCIDENT_TAG_PROBES  4 /* tags tried when a crafted key collides with another's */
 
 /* The result of one upsert. */
 struct incident_rec {
@@ -32,14 +33,28 @@ struct incident_rec {
 /* Initialize the scripts (once, before any thread uses them). */
 void incident_init(void);
 
+/* What one upsert is about. */
+struct incident_args {
+    const char *prefix;        /* Redis key prefix */
+    const struct rule *r;      /* the rule */
+    const struct vg_event *ev; /* the event, kept as evidence */
+    const char *key;           /* the rule's key of ev */
+    size_t key_len;            /* bytes of key */
+    int64_t now_ms;            /* correlation time */
+    int severity;              /* 0: the rule's; else 1..5 (higher escalates) */
+    const char *note;          /* text for the record, or NULL */
+    const char *job_id;        /* unique per (event, rule): a retried job is not counted twice */
+    int64_t retention_ms;      /* keys expire this long after the last event (0: never) */
+};
+
 /*
- * Open the incident of (r, key) or update the open one, with ev as evidence at
- * correlation time now_ms; severity 0 means the rule's. Fills rec (reset first).
- * Returns 0, or VG_EIO when Redis is unreachable (nothing was written then).
+ * Open the incident of (rule, key) or update the open one. Fills rec (reset
+ * first). Returns 0; VG_EIO when Redis is unreachable or answers with a passing
+ * error (BUSY, LOADING, ...), so the caller holds the job and retries it (the
+ * script recognizes the job id and answers as the first time); VG_ERR for other
+ * failures.
  */
-int incident_upsert(struct store *st, const char *prefix, const struct rule *r,
-                    const struct vg_event *ev, const char *key, size_t key_len, int64_t now_ms,
-                    int severity, const char *note, struct incident_rec *rec);
+int incident_upsert(struct store *st, const struct incident_args *a, struct incident_rec *rec);
 
 /* The Redis key of an incident's hash from its id ("" on a malformed id): prefix{tag}:inc:n. */
 int incident_hash_key(const char *prefix, const char *id, struct sbuf *out);

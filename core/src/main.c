@@ -512,6 +512,7 @@ int main(int argc, char **argv)
     ec.records_out = stdout;
     ec.default_tz_min = c.default_tz_min;
     ec.offline = o.check;
+    ec.retention_ms = c.retention_ms;
     eng = engine_new(&ec, &diag);
     if (eng == NULL) {
         for (i = 0; i < diag.n; i++) {

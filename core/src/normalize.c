@@ -608,6 +608,11 @@ int normalize_event(const struct normalizer *nz, struct vg_event *ev)
     if (msg.ptr == NULL) {
         return 0;
     }
+    /* Relays often keep the space after "tag:" in the message: templates never see it. */
+    while (msg.len > 0 && (msg.ptr[0] == ' ' || msg.ptr[0] == '\t')) {
+        msg.ptr++;
+        msg.len--;
+    }
     copy = xstrndup(msg.ptr, msg.len);
     if (code.ptr != NULL && code.len < sizeof(sel) - 2) {
         struct bucket *b;

@@ -334,15 +334,22 @@ static redisContext *dial(struct store *st)
         set_err(st, c->errstr);
         goto out_free;
     }
-    if (r->type == REDIS_REPLY_ERROR && st->db != 0) {
+    if (r->type == REDIS_REPLY_ERROR) {
         char msg[200];
 
-        snprintf(msg, sizeof(msg), "SELECT %d failed: %s", st->db, r->str);
+        /* LOADING, BUSY, MASTERDOWN...: not usable yet; the back-off retries later. */
+        if (st->db != 0) {
+            snprintf(msg, sizeof(msg), "SELECT %d failed: %s", st->db, r->str);
+        } else {
+            snprintf(msg, sizeof(msg), "PING failed: %s", r->str);
+        }
         set_err(st, msg);
         freeReplyObject(r);
         goto out_free;
     }
     freeReplyObject(r);
+    /* Programs that action plugins start must not inherit the connection. */
+    fcntl(c->fd, F_SETFD, FD_CLOEXEC);
     return c;
 
 out_free:

@@ -146,6 +146,10 @@ actions)
   grep -q '"status":"ok","code":0' "$TMP/show.out" || fail "no ok action in history: $(cat "$TMP/show.out")"
   grep -q "\"result\":{\"exit_status\":\"0\"},\"output\":\"handled $id open" "$TMP/show.out" || fail "exit status / output excerpt missing"
   grep -q '"status":"timeout".*"exit_status":"killed"' "$TMP/show.out" || fail "timeout not recorded"
+  grep -q 'did not exit within 300 ms: killed' "$TMP/show.out" || fail "a program that closed its output ran past its deadline"
+  # The program inherits no descriptor of vigild's, no blocked signal and no ignored standard
+  # signal (signals 32 and up are glibc's own real-time signals).
+  grep -Eq '"output":"fds 0 1 2 3\\nSigBlk: 0000000000000000 SigIgn: [0-9a-f]{8}[08]0000000 ' "$TMP/show.out" || fail "exec leaks descriptors or signal state: $(grep -o '"output":"fds[^"]*' "$TMP/show.out")"
   grep -q '"transition":"update","rule":"exec-demo","status":"failed".*"exit_status":"3"},"output":"cannot isolate' "$TMP/show.out" || fail "failure not recorded"
   ;;
 oot_plugin)

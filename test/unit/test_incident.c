@@ -5,6 +5,7 @@
  * index, the stream, history, show and list, and deterministic ids.
  */
 #include <CUnit/CUnit.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,27 @@ static struct vg_event *make_event(const char *host, int64_t ts)
     return ev;
 }
 
+static int upsert(struct store *on, const char *prefix, const struct rule *r,
+                  const struct vg_event *ev, const char *key, int64_t now, int sev,
+                  const char *note, struct incident_rec *rec)
+{
+    static unsigned long n_jobs;
+    char job[32];
+    struct incident_args a = {.prefix = prefix,
+                              .r = r,
+                              .ev = ev,
+                              .key = key,
+                              .key_len = strlen(key),
+                              .now_ms = now,
+                              .severity = sev,
+                              .note = note,
+                              .job_id = job,
+                              .retention_ms = 86400000};
+
+    snprintf(job, sizeof(job), "test-%lu", ++n_jobs);
+    return incident_upsert(on, &a, rec);
+}
+
 static long long cmd_int(const char *fmt, const char *arg)
 {
     redisReply *r = store_cmdf(st, fmt, arg);
@@ -82,9 +104,8 @@ static void test_open_update_escalate(void)
     struct sbuf k = {0};
     char id[48];
 
-    CU_ASSERT_EQUAL_FATAL(incident_upsert(st, "t1:", &r, ev, "host.name=web01", 15,
-                                          1700000000000LL, 0, NULL, &rec),
-                          VG_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        upsert(st, "t1:", &r, ev, "host.name=web01", 1700000000000LL, 0, NULL, &rec), VG_OK);
     CU_ASSERT_EQUAL(rec.transition, VG_TR_OPEN);
     CU_ASSERT_PTR_NOT_NULL(strstr(rec.json.buf, "\"transition\":\"open\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(rec.json.buf, "\"title\":\"Failures on web01\""));
@@ -94,8 +115,7 @@ static void test_open_update_escalate(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(rec.json.buf, "\"first_seen\":\"2023-11-14T22:13:20.000Z\""));
     snprintf(id, sizeof(id), "%s", rec.id);
 
-    CU_ASSERT_EQUAL(incident_upsert(st, "t1:", &r, ev, "host.name=web01", 15, 1700000005000LL, 0,
-                                    NULL, &rec),
+    CU_ASSERT_EQUAL(upsert(st, "t1:", &r, ev, "host.name=web01", 1700000005000LL, 0, NULL, &rec),
                     VG_OK);
     CU_ASSERT_EQUAL(rec.transition, VG_TR_UPDATE);
     CU_ASSERT_STRING_EQUAL(rec.id, id);
@@ -104,21 +124,19 @@ static void test_open_update_escalate(void)
     CU_ASSERT_PTR_NULL(strstr(rec.json.buf, "playbook"));
 
     /* A higher severity from the plugin escalates; the same one again only updates. */
-    CU_ASSERT_EQUAL(incident_upsert(st, "t1:", &r, ev, "host.name=web01", 15, 1700000006000LL, 5,
-                                    "burst", &rec),
+    CU_ASSERT_EQUAL(upsert(st, "t1:", &r, ev, "host.name=web01", 1700000006000LL, 5, "burst", &rec),
                     VG_OK);
     CU_ASSERT_EQUAL(rec.transition, VG_TR_ESCALATE);
     CU_ASSERT_PTR_NOT_NULL(strstr(rec.json.buf, "\"severity\":\"critical\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(rec.json.buf, "\"note\":\"burst\""));
-    CU_ASSERT_EQUAL(incident_upsert(st, "t1:", &r, ev, "host.name=web01", 15, 1700000007000LL, 5,
-                                    NULL, &rec),
+    CU_ASSERT_EQUAL(upsert(st, "t1:", &r, ev, "host.name=web01", 1700000007000LL, 5, NULL, &rec),
                     VG_OK);
     CU_ASSERT_EQUAL(rec.transition, VG_TR_UPDATE);
 
     /* Every key of the pair carries the id's tag; index, stream and history exist. */
     CU_ASSERT_EQUAL(incident_hash_key("t1:", id, &k), 0);
     CU_ASSERT_EQUAL(strncmp(k.buf + 4, id, 16), 0);
-    CU_ASSERT_EQUAL(cmd_int("HLEN %s", k.buf), 12);
+    CU_ASSERT_EQUAL(cmd_int("HLEN %s", k.buf), 14);
     sbuf_adds(&k, ":events");
     CU_ASSERT_EQUAL(cmd_int("LLEN %s", k.buf), 4);
     CU_ASSERT_EQUAL(cmd_int("ZCARD %s", "t1:open"), 1);
@@ -138,9 +156,8 @@ static void test_events_kept_bounded(void)
     int i;
 
     for (i = 0; i < INCIDENT_EVENTS_KEPT + 15; i++) {
-        CU_ASSERT_EQUAL(incident_upsert(st, "t2:", &r, ev, "host.name=db1", 13, 1700000000000LL + i,
-                                        0, NULL, &rec),
-                        VG_OK);
+        CU_ASSERT_EQUAL(
+            upsert(st, "t2:", &r, ev, "host.name=db1", 1700000000000LL + i, 0, NULL, &rec), VG_OK);
     }
     incident_hash_key("t2:", rec.id, &k);
     sbuf_adds(&k, ":events");
@@ -167,12 +184,12 @@ static void test_show_list_and_ids(void)
     struct sbuf out = {0};
     char id_a[48];
 
-    incident_upsert(st, "t3:", &r, a, "host.name=pc1", 13, 1700000000000LL, 0, NULL, &rec);
+    upsert(st, "t3:", &r, a, "host.name=pc1", 1700000000000LL, 0, NULL, &rec);
     snprintf(id_a, sizeof(id_a), "%s", rec.id);
-    incident_upsert(st, "t3:", &r, b, "host.name=pc2", 13, 1700000001000LL, 0, NULL, &rec);
+    upsert(st, "t3:", &r, b, "host.name=pc2", 1700000001000LL, 0, NULL, &rec);
     CU_ASSERT_STRING_NOT_EQUAL(rec.id, id_a);
     /* The same (rule, key) under another prefix gets the same id: ids are deterministic. */
-    incident_upsert(st, "t3b:", &r, a, "host.name=pc1", 13, 1700000000000LL, 0, NULL, &rec);
+    upsert(st, "t3b:", &r, a, "host.name=pc1", 1700000000000LL, 0, NULL, &rec);
     CU_ASSERT_STRING_EQUAL(rec.id, id_a);
 
     CU_ASSERT_EQUAL(incident_show(st, "t3:", id_a, &out), VG_OK);
@@ -209,9 +226,87 @@ static void test_redis_unreachable(void)
     struct store *dead = store_open("unix:/nonexistent/redis.sock", 200, err, sizeof(err));
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(dead);
-    CU_ASSERT_EQUAL(incident_upsert(dead, "t4:", &r, ev, "host.name=x", 11, 1, 0, NULL, &rec),
-                    VG_EIO);
+    CU_ASSERT_EQUAL(upsert(dead, "t4:", &r, ev, "host.name=x", 1, 0, NULL, &rec), VG_EIO);
     store_close(dead);
+    sbuf_free(&rec.json);
+    event_unref(ev);
+}
+
+/* A job retried after a lost reply is answered as the first time, not counted twice. */
+static void test_retry_is_idempotent(void)
+{
+    char *key[] = {"host.name"};
+    struct rule r = make_rule("t-idem", key, 1);
+    struct incident_rec rec = {0};
+    struct vg_event *ev = make_event("h1", 1700000000000LL);
+    struct incident_args a = {.prefix = "t5:",
+                              .r = &r,
+                              .ev = ev,
+                              .key = "host.name=h1",
+                              .key_len = 12,
+                              .now_ms = 1700000000000LL,
+                              .job_id = "job-1"};
+
+    CU_ASSERT_EQUAL(incident_upsert(st, &a, &rec), VG_OK);
+    CU_ASSERT_EQUAL(rec.transition, VG_TR_OPEN);
+    CU_ASSERT_EQUAL(incident_upsert(st, &a, &rec), VG_OK);
+    CU_ASSERT_EQUAL(rec.transition, VG_TR_OPEN);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec.json.buf, "\"count\":1"));
+    a.job_id = "job-2";
+    CU_ASSERT_EQUAL(incident_upsert(st, &a, &rec), VG_OK);
+    CU_ASSERT_EQUAL(rec.transition, VG_TR_UPDATE);
+    CU_ASSERT_EQUAL(incident_upsert(st, &a, &rec), VG_OK);
+    CU_ASSERT_EQUAL(rec.transition, VG_TR_UPDATE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec.json.buf, "\"count\":2"));
+    sbuf_free(&rec.json);
+    event_unref(ev);
+}
+
+/* A tag already owned by another key (a crafted hash collision) is never shared. */
+static void test_tag_collision(void)
+{
+    char *key[] = {"host.name"};
+    struct rule r = make_rule("t-coll", key, 1);
+    struct incident_rec rec = {0};
+    struct vg_event *ev = make_event("h2", 1700000000000LL);
+    struct sbuf k = {0};
+    char first[48];
+    redisReply *rep;
+
+    CU_ASSERT_EQUAL_FATAL(upsert(st, "t6:", &r, ev, "host.name=h2", 1, 0, NULL, &rec), VG_OK);
+    snprintf(first, sizeof(first), "%s", rec.id);
+    /* Pretend another key owns this tag's open incident. */
+    incident_hash_key("t6:", first, &k);
+    rep = store_cmdf(st, "HSET %s key {\"host.name\":\"other\"}", k.buf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rep);
+    freeReplyObject(rep);
+    CU_ASSERT_EQUAL(upsert(st, "t6:", &r, ev, "host.name=h2", 2, 0, NULL, &rec), VG_OK);
+    CU_ASSERT_EQUAL(rec.transition, VG_TR_OPEN);
+    CU_ASSERT_NOT_EQUAL(strncmp(rec.id, first, 16), 0);
+    /* And the probe is stable: the next event of h2 updates the probed incident. */
+    CU_ASSERT_EQUAL(upsert(st, "t6:", &r, ev, "host.name=h2", 3, 0, NULL, &rec), VG_OK);
+    CU_ASSERT_EQUAL(rec.transition, VG_TR_UPDATE);
+    sbuf_free(&k);
+    sbuf_free(&rec.json);
+    event_unref(ev);
+}
+
+/* A read-only server (a replica during fail-over) is a passing error: VG_EIO, retried. */
+static void test_transient_error(void)
+{
+    char *key[] = {"host.name"};
+    struct rule r = make_rule("t-ro", key, 1);
+    struct incident_rec rec = {0};
+    struct vg_event *ev = make_event("h3", 1700000000000LL);
+    redisReply *rep = store_cmdf(st, "REPLICAOF 127.0.0.1 1");
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rep);
+    freeReplyObject(rep);
+    CU_ASSERT_EQUAL(upsert(st, "t7:", &r, ev, "host.name=h3", 1, 0, NULL, &rec), VG_EIO);
+    rep = store_cmdf(st, "REPLICAOF NO ONE");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rep);
+    freeReplyObject(rep);
+    CU_ASSERT_EQUAL(upsert(st, "t7:", &r, ev, "host.name=h3", 1, 0, NULL, &rec), VG_OK);
     sbuf_free(&rec.json);
     event_unref(ev);
 }
@@ -225,4 +320,7 @@ void suite_incident(void)
     CU_add_test(s, "events_kept_bounded", test_events_kept_bounded);
     CU_add_test(s, "show_list_and_ids", test_show_list_and_ids);
     CU_add_test(s, "redis_unreachable", test_redis_unreachable);
+    CU_add_test(s, "retry_is_idempotent", test_retry_is_idempotent);
+    CU_add_test(s, "tag_collision", test_tag_collision);
+    CU_add_test(s, "transient_error", test_transient_error);
 }

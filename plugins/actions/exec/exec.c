@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <vigil/plugin.h>
@@ -160,12 +161,31 @@ static int pump(struct vg_ctx *ctx, int *in_fdp, int out_fd, struct vg_str input
     return VG_OK;
 }
 
+/* Wait for pid until the deadline; 0 when reaped (status set), -1 when time ran out. */
+static int reap(struct vg_ctx *ctx, pid_t pid, int64_t deadline, int *status)
+{
+    for (;;) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        struct timespec ts = {0, 10 * 1000000L};
+
+        if (r == pid || (r < 0 && errno != EINTR)) {
+            return 0;
+        }
+        if (vg_now_ms(ctx) >= deadline) {
+            return -1;
+        }
+        nanosleep(&ts, NULL);
+    }
+}
+
 static int exec_run(struct vg_ctx *ctx, void *state, const struct vg_action_call *call)
 {
     const struct exec_config *cfg = state;
     int64_t deadline = vg_now_ms(ctx) + cfg->timeout_ms;
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
+    sigset_t mask;
+    sigset_t defs;
     int in_pipe[2] = {-1, -1};
     int out_pipe[2] = {-1, -1};
     char status_s[32];
@@ -192,8 +212,20 @@ static int exec_run(struct vg_ctx *ctx, void *state, const struct vg_action_call
     posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
     posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
     posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 2);
+    /* Nothing of vigild's leaks into the program: no descriptors beyond 0-2 ... */
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    /* ... no blocked signals, default dispositions (vigild blocks and ignores some). */
+    sigemptyset(&mask);
+    sigemptyset(&defs);
+    sigaddset(&defs, SIGPIPE);
+    sigaddset(&defs, SIGHUP);
+    sigaddset(&defs, SIGINT);
+    sigaddset(&defs, SIGTERM);
+    posix_spawnattr_setsigmask(&attr, &mask);
+    posix_spawnattr_setsigdefault(&attr, &defs);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setpgroup(&attr, 0);
     rc = posix_spawnp(&pid, cfg->argv.items[0], &fa, &attr,
                       (char *const *)(uintptr_t)cfg->argv.items, env);
@@ -220,7 +252,15 @@ static int exec_run(struct vg_ctx *ctx, void *state, const struct vg_action_call
         vg_action_result(ctx, "exit_status", "killed");
         goto out_close;
     }
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    /* Output closed does not mean exited: the deadline holds until the program is reaped. */
+    if (reap(ctx, pid, deadline, &status) != 0) {
+        kill(-pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        vg_set_error(ctx, "%s did not exit within %lld ms: killed", cfg->argv.items[0],
+                     (long long)cfg->timeout_ms);
+        vg_action_result(ctx, "exit_status", "killed");
+        rc = VG_ETIMEDOUT;
+        goto out_close;
     }
     if (WIFEXITED(status)) {
         snprintf(status_s, sizeof(status_s), "%d", WEXITSTATUS(status));
