@@ -175,8 +175,11 @@ static int compile_pattern(struct tmpl *t, const char *pat, const char *where, s
     uint32_t i;
     int code;
 
-    t->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_MATCH_INVALID_UTF, &code,
-                          &off, NULL);
+    /*
+     * Byte mode, not UTF: "." and "\\S" match every byte, so invalid UTF-8 planted
+     * in a message (a user name of 0xff) cannot keep a line from being recognized.
+     */
+    t->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     if (t->re == NULL) {
         pcre2_get_error_message(code, msg, sizeof(msg));
         diag_add(diag, "%s: cannot compile: %s at offset %zu", where, (const char *)msg,

@@ -448,8 +448,11 @@ static pcre2_code *compile_regex(struct loader *l, const char *pattern)
     pcre2_code *re;
     int code;
 
-    re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+    /*
+     * Byte mode, not UTF: "." and "\\S" then match every byte, so a field with
+     * invalid UTF-8 planted by an attacker cannot slip past a condition.
+     */
+    re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     if (re == NULL) {
         if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0) {
             snprintf((char *)msg, sizeof(msg), "error %d", code);

@@ -44,7 +44,10 @@ void sbuf_add(struct sbuf *b, const void *data, size_t len);
 void sbuf_adds(struct sbuf *b, const char *s);
 void sbuf_addc(struct sbuf *b, char c);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) UTIL_PRINTF(2, 3);
-/* Append s as the body of a JSON string (no quotes), escaping as RFC 8259 asks. */
+/*
+ * Append s as the body of a JSON string (no quotes), escaping as RFC 8259 asks;
+ * bytes that are not well-formed UTF-8 become U+FFFD, so the output is always valid.
+ */
 void sbuf_add_json_str(struct sbuf *b, const char *s, size_t len);
 void sbuf_reset(struct sbuf *b);
 void sbuf_free(struct sbuf *b);
