@@ -92,9 +92,9 @@ static int host_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
     return engine_incident_upsert(ctx, ev, req);
 }
 
-static enum vg_transition host_call_transition(const struct vg_action_call *call)
+static int host_call_transition(const struct vg_action_call *call)
 {
-    return action_call_transition(call);
+    return (int)action_call_transition(call);
 }
 
 static struct vg_str host_call_incident_json(const struct vg_action_call *call)

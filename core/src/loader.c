@@ -19,6 +19,8 @@
 
 #include "host.h"
 
+/* The size of struct vg_option in ABI 1.0: the least a plugin's option rows may be. */
+#define PLUGIN_OPTION_V1_0_SIZE (offsetof(struct vg_option, help) + sizeof(const char *))
 /* The size of struct vg_plugin in ABI 1.0: the least a descriptor may declare. */
 #define PLUGIN_DESC_V1_0_SIZE (offsetof(struct vg_plugin, run) + sizeof(void (*)(void)))
 
@@ -102,9 +104,79 @@ static int check_desc(const char *path, const struct vg_plugin *d, char *err, si
         snprintf(err, err_len, "refusing plugin %s: an action plugin without run", path);
         return -1;
     }
-    if (d->options != NULL && d->config_size == 0) {
-        snprintf(err, err_len, "refusing plugin %s: it has options but config_size 0", path);
+    if (d->options != NULL && d->option_size < PLUGIN_OPTION_V1_0_SIZE) {
+        snprintf(err, err_len,
+                 "refusing plugin %s: its option rows are %u bytes, shorter than ABI 1.0's %zu "
+                 "(set .option_size = sizeof(struct vg_option))",
+                 path, d->option_size, (size_t)PLUGIN_OPTION_V1_0_SIZE);
         return -1;
+    }
+    return 0;
+}
+
+static size_t type_size(uint32_t type)
+{
+    switch (type) {
+    case VG_OPT_STR:
+        return sizeof(char *);
+    case VG_OPT_INT:
+    case VG_OPT_DURATION:
+        return sizeof(int64_t);
+    case VG_OPT_BOOL:
+        return sizeof(int);
+    case VG_OPT_STRLIST:
+        return sizeof(struct vg_strlist);
+    }
+    return 0;
+}
+
+/*
+ * Copy the plugin's option table into m->opts, stepping by its option_size and
+ * checking each row: a name, a known type, and a field that fits in config_size
+ * (so a buggy table can never make the core write outside the config block).
+ */
+static int copy_options(const char *path, struct plugin_mod *m, char *err, size_t err_len)
+{
+    const char *p = (const char *)m->desc.options;
+    size_t stride = m->desc.option_size;
+    size_t n = 0;
+    size_t i;
+
+    if (p == NULL) {
+        m->opts = xcalloc(1, sizeof(*m->opts));
+        return 0;
+    }
+    for (;;) {
+        const char *name;
+
+        memcpy(&name, p + n * stride, sizeof(name));
+        if (name == NULL) {
+            break;
+        }
+        if (++n > 256) {
+            snprintf(err, err_len, "refusing plugin %s: its option table has no end row", path);
+            return -1;
+        }
+    }
+    m->opts = xcalloc(n + 1, sizeof(*m->opts));
+    for (i = 0; i < n; i++) {
+        struct vg_option *o = &m->opts[i];
+        size_t tsize;
+
+        memcpy(o, p + i * stride, stride < sizeof(*o) ? stride : sizeof(*o));
+        tsize = type_size(o->type);
+        if (tsize == 0) {
+            snprintf(err, err_len, "refusing plugin %s: option %s has unknown type %u", path,
+                     o->name, o->type);
+            return -1;
+        }
+        if (o->offset > m->desc.config_size || m->desc.config_size - o->offset < tsize) {
+            snprintf(err, err_len,
+                     "refusing plugin %s: option %s lies outside its config block (offset %zu, "
+                     "config_size %zu)",
+                     path, o->name, o->offset, m->desc.config_size);
+            return -1;
+        }
     }
     return 0;
 }
@@ -153,7 +225,8 @@ int loader_load_file(struct loader *ld, const char *path, char *err, size_t err_
         memcpy(&m->desc, given,
                m->desc.size < sizeof(struct vg_plugin) ? m->desc.size : sizeof(struct vg_plugin));
     }
-    if (check_desc(path, &m->desc, err, err_len) != 0) {
+    if (check_desc(path, &m->desc, err, err_len) != 0 || copy_options(path, m, err, err_len) != 0) {
+        free(m->opts);
         free(m);
         goto out_close;
     }
@@ -242,6 +315,7 @@ void loader_free(struct loader *ld)
             dlclose(ld->mods[i]->dl);
         }
         free(ld->mods[i]->path);
+        free(ld->mods[i]->opts);
         free(ld->mods[i]);
     }
     free(ld->mods);
@@ -251,7 +325,7 @@ void loader_free(struct loader *ld)
 
 /* ---- option tables ---- */
 
-static const char *type_name(enum vg_opt_type t)
+static const char *type_name(uint32_t t)
 {
     switch (t) {
     case VG_OPT_STR:
@@ -436,8 +510,7 @@ struct plugin_inst *plugin_inst_new(const struct plugin_mod *mod, fjson_object *
     inst->mod = mod;
     inst->label = xstrdup(label);
     pthread_mutex_init(&inst->lock, NULL);
-    inst->config =
-        options_parse(mod->desc.options, mod->desc.config_size, params, where, diag, &n_err);
+    inst->config = options_parse(mod->opts, mod->desc.config_size, params, where, diag, &n_err);
     if (n_err > 0) {
         goto out_free;
     }
@@ -452,7 +525,7 @@ struct plugin_inst *plugin_inst_new(const struct plugin_mod *mod, fjson_object *
     return inst;
 
 out_free:
-    options_free(mod->desc.options, inst->config);
+    options_free(mod->opts, inst->config);
     pthread_mutex_destroy(&inst->lock);
     free(inst->label);
     free(inst);
@@ -467,7 +540,7 @@ void plugin_inst_free(struct plugin_inst *inst)
     if (inst->mod->desc.destroy != NULL) {
         inst->mod->desc.destroy(inst->state);
     }
-    options_free(inst->mod->desc.options, inst->config);
+    options_free(inst->mod->opts, inst->config);
     pthread_mutex_destroy(&inst->lock);
     free(inst->label);
     free(inst);

@@ -17,9 +17,10 @@
 
 /* One loaded shared object. */
 struct plugin_mod {
-    char *path;            /* file it was loaded from */
-    void *dl;              /* dlopen handle */
-    struct vg_plugin desc; /* the descriptor, copied (only `size` bytes; the rest zero) */
+    char *path;             /* file it was loaded from */
+    void *dl;               /* dlopen handle */
+    struct vg_plugin desc;  /* the descriptor, copied (only `size` bytes; the rest zero) */
+    struct vg_option *opts; /* the option table, copied row by row at option_size; NULL-ended */
 };
 
 /* One configured instance of a plugin (per rule, or per action use). */

@@ -42,6 +42,7 @@ static void test_broken_plugins(void)
     expect_refusal("refuses_host", "refused this vigild's plugin ABI");
     expect_refusal("truncated", "shorter than ABI 1.0");
     expect_refusal("does_not_exist", "No such file");
+    expect_refusal("bad_option", "option far lies outside its config block (offset 4096");
 }
 
 static void test_good_plugin_and_options(void)

@@ -101,15 +101,16 @@ struct vg_strlist {
  * One declared option: the core parses the rule's or action's "params" object
  * against a table of these (terminated by a row with name NULL), rejects unknown
  * keys and wrong types with the key's name, applies defaults and writes each
- * value at config + offset. @since 1.0
+ * value at config + offset. The core steps through the table by the descriptor's
+ * option_size, so later minors may append members here too. @since 1.0
  */
 struct vg_option {
-    const char *name;      /* JSON key */
-    enum vg_opt_type type; /* value type */
-    const char *def;       /* default as JSON text ("30s", "5", "true", "[\"a\"]"), or NULL */
-    unsigned flags;        /* VG_OPT_* flags */
-    size_t offset;         /* offsetof() in the plugin's config struct */
-    const char *help;      /* one line for --describe-plugins */
+    const char *name; /* JSON key */
+    uint32_t type;    /* enum vg_opt_type (a fixed-size integer in the ABI) */
+    const char *def;  /* default as JSON text ("30s", "5", "true", "[\"a\"]"), or NULL */
+    unsigned flags;   /* VG_OPT_* flags */
+    size_t offset;    /* offsetof() in the plugin's config struct */
+    const char *help; /* one line for --describe-plugins */
 };
 
 struct vg_ctx;         /* opaque: the call context, valid during one callback */
@@ -154,6 +155,7 @@ struct vg_plugin {
     const char *version;             /* the plugin's own version string */
     const char *description;         /* one line */
     const struct vg_option *options; /* option table, ended by a row with name NULL */
+    uint32_t option_size;            /* sizeof(struct vg_option) as the plugin was built */
     size_t config_size;              /* bytes of the config struct the table writes into */
 
     /**
@@ -201,7 +203,7 @@ struct vg_host_api {
     int (*incident_upsert)(struct vg_ctx *ctx, const struct vg_event *ev,
                            const struct vg_incident_req *req);
 
-    enum vg_transition (*call_transition)(const struct vg_action_call *call);
+    int (*call_transition)(const struct vg_action_call *call); /* enum vg_transition */
     struct vg_str (*call_incident_json)(const struct vg_action_call *call);
     struct vg_str (*call_incident_id)(const struct vg_action_call *call);
     void (*action_output)(struct vg_ctx *ctx, const char *buf, size_t len);
@@ -299,7 +301,7 @@ static inline int vg_incident_upsert(struct vg_ctx *ctx, const struct vg_event *
 /** The transition an action was called for. @since 1.0 */
 static inline enum vg_transition vg_call_transition(const struct vg_action_call *call)
 {
-    return vg_host->call_transition(call);
+    return (enum vg_transition)vg_host->call_transition(call);
 }
 
 /** The incident as a JSON object (schemas/incident.schema.json). @since 1.0 */
@@ -366,7 +368,7 @@ static inline const struct vg_plugin *vg_plugin_accept(const struct vg_host_api 
 /** Initializer for the header of struct vg_plugin. */
 #define VG_PLUGIN_HEADER(kind_)                                         \
     .abi_major = VG_PLUGIN_ABI_MAJOR, .abi_minor = VG_PLUGIN_ABI_MINOR, \
-    .size = sizeof(struct vg_plugin), .kind = (kind_)
+    .size = sizeof(struct vg_plugin), .kind = (kind_), .option_size = sizeof(struct vg_option)
 
 #endif /* VG_CORE */
 
