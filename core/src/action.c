@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@
 #include "queue.h"
 #include "store.h"
 
-#define RETRIES_MAX 3
+#define RETRIES_MAX  3
+#define DRAIN_MAX_MS 10000 /* at shutdown, queued calls still run for this long */
 
 struct vg_action_call {
     struct plugin_inst *inst; /* the action instance */
@@ -46,6 +48,7 @@ struct dispatcher {
     uint64_t n_done;           /* calls finished ok */
     uint64_t n_failed;         /* calls finished with a failure */
     uint64_t n_dropped;        /* calls refused by a full queue */
+    atomic_llong stop_by;      /* monotonic ms after which queued calls are dropped (0: none) */
 };
 
 static const char *const tr_names[] = {"open", "update", "escalate", "resolve", "close"};
@@ -151,7 +154,18 @@ static void *worker(void *arg)
     struct vg_action_call *c;
 
     while ((c = queue_pop(d->q, -1)) != NULL) {
-        run_call(d, st, c);
+        long long by = atomic_load(&d->stop_by);
+
+        if (by != 0 && time_mono_ms() > by) {
+            /* Shutting down and out of time: the rest is counted, not run. */
+            pthread_mutex_lock(&d->lock);
+            d->n_dropped++;
+            pthread_mutex_unlock(&d->lock);
+            log_msg(VG_LOG_WARNING, "shutdown: action %s for incident %s (%s) not run",
+                    c->inst->mod->desc.name, c->incident_id, tr_names[c->transition]);
+        } else {
+            run_call(d, st, c);
+        }
         call_free(c);
         pthread_mutex_lock(&d->lock);
         if (--d->pending == 0) {
@@ -239,6 +253,7 @@ void dispatcher_free(struct dispatcher *d)
     if (d == NULL) {
         return;
     }
+    atomic_store(&d->stop_by, time_mono_ms() + DRAIN_MAX_MS);
     queue_close(d->q);
     for (i = 0; i < d->n_threads; i++) {
         pthread_join(d->threads[i], NULL);

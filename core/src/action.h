@@ -36,7 +36,10 @@ int dispatcher_submit(struct dispatcher *d, struct plugin_inst *inst, const char
                       size_t json_len);
 /* Wait until every queued call has finished (replay's end). */
 void dispatcher_drain(struct dispatcher *d);
-/* Stop the threads (after finishing queued calls) and free. NULL is ignored. */
+/*
+ * Stop the threads and free. Queued calls still run for up to 10 s (plus the
+ * running calls' deadlines); the rest are counted as dropped and logged. NULL is ignored.
+ */
 void dispatcher_free(struct dispatcher *d);
 /* Counters: calls done, failed, dropped. */
 void dispatcher_counts(struct dispatcher *d, uint64_t *done, uint64_t *failed, uint64_t *dropped);

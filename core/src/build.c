@@ -20,8 +20,16 @@ struct vg_event *build_event(const struct normalizer *nz, const struct build_opt
 
         ev = event_from_json(data, len, err, sizeof(err));
         if (ev != NULL) {
-            if (event_get(ev, "@timestamp").ptr == NULL) {
+            struct vg_str ts = event_get(ev, "@timestamp");
+            int64_t ms;
+
+            if (ts.ptr == NULL) {
                 event_set_time(ev, recv_ms);
+            } else if (time_parse_rfc3339(ts.ptr, ts.len, &ms) != 0) {
+                /* Keep the schema's promise: an RFC 3339 @timestamp, the reason noted. */
+                event_set_strz(ev, "vigil.parse_warning", "invalid @timestamp in JSON event");
+                event_set_time(ev, recv_ms);
+                *flags |= BUILD_WARNING;
             }
             if (event_get(ev, "event.action").ptr != NULL || normalize_event(nz, ev)) {
                 *flags |= BUILD_NORMALIZED;

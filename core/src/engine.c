@@ -527,12 +527,13 @@ static void handle_event(struct engine *eng, struct vg_event *ev)
     route_event(eng, ev);
 }
 
-void engine_process_line(struct engine *eng, const char *line, size_t len)
+void engine_process_line(struct engine *eng, const char *line, size_t len, int truncated)
 {
     struct vg_event *ev;
 
     atomic_fetch_add(&eng->stats.raw_in, 1);
-    ev = engine_build_event(eng, line, len, time_now_ms(), NULL, RAW_FILE, 0);
+    ev = engine_build_event(eng, line, len, eng->cfg.ref_ms ? eng->cfg.ref_ms : time_now_ms(), NULL,
+                            RAW_FILE, truncated);
     handle_event(eng, ev);
     event_unref(ev);
 }

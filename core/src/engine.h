@@ -39,6 +39,7 @@ struct engine_cfg {
     int default_tz_min;        /* zone for timestamps without one, minutes east */
     int offline;               /* 1: load and check only; no Redis, no threads */
     int64_t retention_ms;      /* incidents expire this long after their last event */
+    int64_t ref_ms;            /* replay: "now" for stamps without a year (0: the clock) */
 };
 
 /* Counters, readable at any time. */
@@ -73,9 +74,10 @@ int engine_start(struct engine *eng);
 struct ingest_sink engine_sink(struct engine *eng);
 /*
  * Process one line inline (replay, or a file reader): a syslog line or a JSON
- * event. In replay the correlation clock is the event's @timestamp.
+ * event; truncated says the reader cut it. In replay the correlation clock is the
+ * event's @timestamp.
  */
-void engine_process_line(struct engine *eng, const char *line, size_t len);
+void engine_process_line(struct engine *eng, const char *line, size_t len, int truncated);
 /* Replay: wait for the actions; returns 0, or -1 when Redis failed during the run. */
 int engine_finish(struct engine *eng);
 /* Stop threads (draining queues) and free everything. NULL is ignored. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #define NAME_MAX_LEN 1024
+#define FIELDS_MAX   1024 /* more fields than this (a hostile JSON event) are not kept */
 #define MAX_DEPTH    32
 
 struct vg_event *event_new(void)
@@ -98,6 +99,9 @@ static struct event_field *slot(struct vg_event *ev, const char *name, size_t le
     f = find(ev, name, len);
     if (f != NULL) {
         return f;
+    }
+    if (ev->n_fields == FIELDS_MAX) {
+        return NULL;
     }
     if (ev->n_fields == ev->cap_fields) {
         ev->cap_fields = ev->cap_fields ? ev->cap_fields * 2 : 32;

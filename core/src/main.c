@@ -22,11 +22,15 @@
 #include "redis_embed.h"
 #include "store.h"
 
+/* Longest replay line kept: a syslog message or a JSON event with its original. */
+#define REPLAY_LINE_MAX (256 * 1024)
+
 struct opts {
     const char *config_file; /* -c */
     const char *replay;      /* --replay FILE|- */
     int keep_state;          /* --keep-state */
     int check;               /* --check: load everything and exit */
+    int year;                /* --year: year of stamps without one (0: from the clock) */
 };
 
 static void usage(FILE *f)
@@ -39,6 +43,8 @@ static void usage(FILE *f)
             "      --replay FILE|-    read syslog lines or JSON events, print incident records\n"
             "                         on stdout, fire due timers, exit; starts from empty state\n"
             "      --keep-state       replay into the configured Redis prefix and keep it\n"
+            "      --year YYYY        replay: year of timestamps that carry none (default: the\n"
+            "                         current year, rolled back for dates in the future)\n"
             "      --rules PATH       rule file or directory (repeatable; replaces configured)\n"
             "      --normalize PATH   template file or directory (repeatable; replaces)\n"
             "      --plugins DIR      plugin directory (repeatable; replaces)\n"
@@ -72,6 +78,7 @@ enum {
     OPT_WORKERS,
     OPT_MAXMSG,
     OPT_CHECK,
+    OPT_YEAR,
 };
 
 static const struct option long_opts[] = {
@@ -90,6 +97,7 @@ static const struct option long_opts[] = {
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"max-message", required_argument, NULL, OPT_MAXMSG},
     {"check", no_argument, NULL, OPT_CHECK},
+    {"year", required_argument, NULL, OPT_YEAR},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -195,6 +203,9 @@ static void parse_args(int argc, char **argv, struct vg_config *c, struct opts *
         case OPT_CHECK:
             o->check = 1;
             break;
+        case OPT_YEAR:
+            o->year = (int)parse_num(optarg, "--year", 1970, 9999);
+            break;
         default:
             fprintf(stderr, "vigild: unknown option; see vigild --help\n");
             exit(2);
@@ -253,36 +264,35 @@ static void drop_prefix(const char *url, const char *prefix)
     store_close(st);
 }
 
-static int run_replay(struct engine *eng, const char *path)
+static int run_replay(struct engine *eng, const char *path, size_t max_line)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
+    struct line_reader lr;
+    const char *line;
+    size_t len;
+    int truncated;
+    int r;
     int rc;
 
     if (f == NULL) {
         fprintf(stderr, "vigild: cannot open %s: %s\n", path, strerror(errno));
         return -1;
     }
-    while ((n = getline(&line, &cap, f)) > 0) {
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
-            n--;
+    line_reader_init(&lr, f, max_line);
+    while ((r = line_reader_next(&lr, &line, &len, &truncated)) == 1) {
+        if (len > 0) {
+            engine_process_line(eng, line, len, truncated);
         }
-        if (n == 0) {
-            continue;
-        }
-        engine_process_line(eng, line, (size_t)n);
     }
-    if (ferror(f)) {
+    if (r < 0) {
         fprintf(stderr, "vigild: error reading %s: %s\n", path, strerror(errno));
     }
-    free(line);
+    line_reader_free(&lr);
     if (f != stdin) {
         fclose(f);
     }
     rc = engine_finish(eng);
-    return rc;
+    return r < 0 ? -1 : rc;
 }
 
 static int start_listeners(struct vg_config *c, struct engine *eng, struct listener **ls,
@@ -513,6 +523,10 @@ int main(int argc, char **argv)
     ec.default_tz_min = c.default_tz_min;
     ec.offline = o.check;
     ec.retention_ms = c.retention_ms;
+    if (o.year != 0) {
+        /* The last second of that year: every month of a stamp without a year falls in it. */
+        ec.ref_ms = (time_days_from_civil(o.year, 12, 31) * 86400 + 86399) * 1000;
+    }
     eng = engine_new(&ec, &diag);
     if (eng == NULL) {
         for (i = 0; i < diag.n; i++) {
@@ -525,7 +539,7 @@ int main(int argc, char **argv)
         printf("vigild: configuration OK (%zu rules)\n", engine_n_rules(eng));
         rc = 0;
     } else if (o.replay != NULL) {
-        rc = run_replay(eng, o.replay) == 0 ? 0 : 1;
+        rc = run_replay(eng, o.replay, REPLAY_LINE_MAX) == 0 ? 0 : 1;
         if (log_get_level() >= 6) {
             struct sbuf b = {0};
 

@@ -269,6 +269,75 @@ void sbuf_free(struct sbuf *b)
     b->cap = 0;
 }
 
+#define LINE_BLOCK 65536
+
+void line_reader_init(struct line_reader *r, FILE *f, size_t max)
+{
+    memset(r, 0, sizeof(*r));
+    r->f = f;
+    r->max = max;
+    r->buf = xmalloc(LINE_BLOCK);
+}
+
+void line_reader_free(struct line_reader *r)
+{
+    free(r->buf);
+    sbuf_free(&r->line);
+}
+
+int line_reader_next(struct line_reader *r, const char **line, size_t *len, int *truncated)
+{
+    int cut = 0;
+
+    sbuf_reset(&r->line);
+    sbuf_reserve(&r->line, 0);
+    for (;;) {
+        const char *nl;
+        size_t n;
+
+        if (r->start == r->end) {
+            if (r->eof) {
+                break;
+            }
+            r->start = 0;
+            r->end = fread(r->buf, 1, LINE_BLOCK, r->f);
+            if (r->end < LINE_BLOCK) {
+                r->eof = 1;
+                if (ferror(r->f)) {
+                    return -1;
+                }
+            }
+            continue;
+        }
+        nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+        n = (nl != NULL ? (size_t)(nl - r->buf) : r->end) - r->start;
+        if (r->line.len < r->max) {
+            size_t room = r->max - r->line.len;
+
+            sbuf_add(&r->line, r->buf + r->start, n < room ? n : room);
+            cut |= n > room;
+        } else {
+            cut |= n > 0;
+        }
+        r->start += n;
+        if (nl != NULL) {
+            r->start++;
+            goto done;
+        }
+    }
+    if (r->line.len == 0 && !cut) {
+        return 0;
+    }
+done:
+    if (r->line.len > 0 && r->line.buf[r->line.len - 1] == '\r') {
+        r->line.buf[--r->line.len] = '\0';
+    }
+    *line = r->line.buf;
+    *len = r->line.len;
+    *truncated = cut;
+    return 1;
+}
+
 void diag_add(struct diag *d, const char *fmt, ...)
 {
     struct sbuf b = {0};

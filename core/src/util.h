@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -51,6 +52,29 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) UTIL_PRINTF(2, 3);
 void sbuf_add_json_str(struct sbuf *b, const char *s, size_t len);
 void sbuf_reset(struct sbuf *b);
 void sbuf_free(struct sbuf *b);
+
+/*
+ * A line reader with bounded memory: lines longer than max bytes are cut to max
+ * (the rest is skipped and the line flagged), embedded NULs are kept, CR LF and
+ * LF both end a line.
+ */
+struct line_reader {
+    FILE *f;          /* the stream, read with fread */
+    size_t max;       /* longest line kept */
+    char *buf;        /* read-ahead block */
+    size_t start;     /* first unread byte in buf */
+    size_t end;       /* bytes in buf */
+    struct sbuf line; /* the current line */
+    int eof;          /* fread reached the end or an error */
+};
+
+void line_reader_init(struct line_reader *r, FILE *f, size_t max);
+void line_reader_free(struct line_reader *r);
+/*
+ * The next line (without its end) in line and len, valid until the next call;
+ * *truncated is 1 when it was cut. Returns 1, 0 at the end, -1 on a read error.
+ */
+int line_reader_next(struct line_reader *r, const char **line, size_t *len, int *truncated);
 
 /* A list of human-readable error sentences collected by a loader. */
 struct diag {

@@ -22,6 +22,9 @@
 #include "normalize.h"
 #include "store.h"
 
+/* Longest input line kept by parse (the rest is cut and vigil.truncated set). */
+#define PARSE_LINE_MAX (256 * 1024)
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: vigilctl [-c FILE] [--redis URL] COMMAND ...\n"
@@ -99,10 +102,12 @@ static int cmd_parse(struct ctl *x, const char *path)
     struct diag diag = {0};
     struct normalizer *nz;
     struct sbuf out = {0};
+    struct line_reader lr;
     FILE *f;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
+    const char *line;
+    size_t n;
+    int truncated;
+    int r;
     int n_err;
 
     nz = normalize_load((const char *const *)x->c.normalize.v, x->c.normalize.n, &diag, &n_err);
@@ -119,17 +124,15 @@ static int cmd_parse(struct ctl *x, const char *path)
         normalize_free(nz);
         return 2;
     }
-    while ((n = getline(&line, &cap, f)) > 0) {
+    line_reader_init(&lr, f, PARSE_LINE_MAX);
+    while ((r = line_reader_next(&lr, &line, &n, &truncated)) == 1) {
         unsigned flags;
         struct vg_event *ev;
 
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
-            n--;
-        }
         if (n == 0) {
             continue;
         }
-        ev = build_event(nz, &bo, line, (size_t)n, time_now_ms(), NULL, RAW_FILE, 0, &flags);
+        ev = build_event(nz, &bo, line, n, time_now_ms(), NULL, RAW_FILE, truncated, &flags);
         if (!x->unmatched || !(flags & BUILD_NORMALIZED)) {
             event_to_json(ev, &out);
             sbuf_addc(&out, '\n');
@@ -144,13 +147,16 @@ static int cmd_parse(struct ctl *x, const char *path)
         fwrite(out.buf, 1, out.len, stdout);
     }
     sbuf_free(&out);
-    free(line);
+    if (r < 0) {
+        fprintf(stderr, "vigilctl: error reading %s: %s\n", path, strerror(errno));
+    }
+    line_reader_free(&lr);
     if (f != stdin) {
         fclose(f);
     }
     normalize_free(nz);
     diag_free(&diag);
-    return 0;
+    return r < 0 ? 1 : 0;
 }
 
 static int cmd_lint(struct ctl *x, int argc, char **argv)
