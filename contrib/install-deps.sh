@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: MIT
 # Install what vigil needs to build (and, with --test, to test) on Debian 12 (run as root;
 # uses sudo otherwise). Installs only what is missing, so it is quick on a prepared machine.
-#   --test   also rsyslog, for the forwarding test; skipped when syslog-ng is installed,
-#            because the two conflict in Debian and apt would remove syslog-ng
+#   --test   also clang and clang-format (CI builds with both compilers and checks the
+#            format) and rsyslog, for the forwarding test; rsyslog is skipped when
+#            syslog-ng is installed, because the two conflict and apt would remove syslog-ng
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libfastjson-dev libpcre2-dev libhiredis-dev
       libcunit1-dev libsnmp-dev snmp snmptrapd redis-server redis-tools bsdutils util-linux)
 if [ "${1:-}" = "--test" ]; then
+  pkgs+=(clang clang-format)
   if dpkg-query -W -f='${Status}' syslog-ng-core 2>/dev/null | grep -q "install ok installed"; then
     echo "syslog-ng is installed: not installing rsyslog; integration.rsyslog will be skipped"
   else

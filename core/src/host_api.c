@@ -20,7 +20,7 @@ void host_ctx_init(struct vg_ctx *ctx, struct plugin_inst *inst, const char *lab
     ctx->label = label;
 }
 
-static void host_log(struct vg_ctx *ctx, int level, const char *fmt, va_list ap)
+UTIL_VPRINTF(3) static void host_log(struct vg_ctx *ctx, int level, const char *fmt, va_list ap)
 {
     char line[1024];
 
@@ -31,7 +31,7 @@ static void host_log(struct vg_ctx *ctx, int level, const char *fmt, va_list ap)
     log_msg(level, "[%s] %s", ctx != NULL && ctx->label ? ctx->label : "plugin", line);
 }
 
-static void host_set_error(struct vg_ctx *ctx, const char *fmt, va_list ap)
+UTIL_VPRINTF(2) static void host_set_error(struct vg_ctx *ctx, const char *fmt, va_list ap)
 {
     if (ctx != NULL) {
         vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);

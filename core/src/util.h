@@ -16,8 +16,10 @@
 
 #if defined(__GNUC__)
 #define UTIL_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define UTIL_VPRINTF(a)   __attribute__((format(printf, a, 0))) /* takes a va_list */
 #else
 #define UTIL_PRINTF(a, b)
+#define UTIL_VPRINTF(a)
 #endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -89,7 +91,7 @@ void diag_free(struct diag *d);
 void log_set_level(int level);
 int log_get_level(void);
 void log_msg(int level, const char *fmt, ...) UTIL_PRINTF(2, 3);
-void log_vmsg(int level, const char *fmt, va_list ap);
+void log_vmsg(int level, const char *fmt, va_list ap) UTIL_VPRINTF(2);
 
 /* Clocks in milliseconds: wall clock since the epoch, and monotonic. */
 int64_t time_now_ms(void);
