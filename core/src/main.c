@@ -17,6 +17,7 @@
 #include <vigil/version.h>
 
 #include "config.h"
+#include "describe.h"
 #include "engine.h"
 #include "input.h"
 #include "redis_embed.h"
@@ -31,6 +32,8 @@ struct opts {
     int keep_state;          /* --keep-state */
     int check;               /* --check: load everything and exit */
     int year;                /* --year: year of stamps without one (0: from the clock) */
+    int describe;            /* --describe-plugins */
+    const char *schema_dir;  /* --schema-dir: write each plugin's params schema there */
 };
 
 static void usage(FILE *f)
@@ -58,6 +61,8 @@ static void usage(FILE *f)
             "      --workers N        correlation threads (default 2; replay uses 1)\n"
             "      --max-message N    longest syslog message kept, bytes (default 8192)\n"
             "      --check            load config, plugins, rules and templates, then exit\n"
+            "      --describe-plugins print every loaded plugin and its options, then exit;\n"
+            "                         with --schema-dir DIR write DIR/KIND_NAME.schema.json\n"
             "  -v, --verbose          log debug messages\n"
             "  -h, --help             this text\n"
             "  -V, --version          print the version\n");
@@ -79,6 +84,8 @@ enum {
     OPT_MAXMSG,
     OPT_CHECK,
     OPT_YEAR,
+    OPT_DESCRIBE,
+    OPT_SCHEMA_DIR,
 };
 
 static const struct option long_opts[] = {
@@ -98,6 +105,8 @@ static const struct option long_opts[] = {
     {"max-message", required_argument, NULL, OPT_MAXMSG},
     {"check", no_argument, NULL, OPT_CHECK},
     {"year", required_argument, NULL, OPT_YEAR},
+    {"describe-plugins", no_argument, NULL, OPT_DESCRIBE},
+    {"schema-dir", required_argument, NULL, OPT_SCHEMA_DIR},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -203,6 +212,12 @@ static void parse_args(int argc, char **argv, struct vg_config *c, struct opts *
         case OPT_CHECK:
             o->check = 1;
             break;
+        case OPT_DESCRIBE:
+            o->describe = 1;
+            break;
+        case OPT_SCHEMA_DIR:
+            o->schema_dir = optarg;
+            break;
         case OPT_YEAR:
             o->year = (int)parse_num(optarg, "--year", 1970, 9999);
             break;
@@ -215,6 +230,46 @@ static void parse_args(int argc, char **argv, struct vg_config *c, struct opts *
         fprintf(stderr, "vigild: unexpected argument \"%s\"; see vigild --help\n", argv[optind]);
         exit(2);
     }
+}
+
+/* --describe-plugins: text on stdout, or one schema file per plugin in dir. */
+static int describe_plugins(const struct vg_config *c, const char *dir)
+{
+    struct loader ld = {0};
+    struct diag diag = {0};
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; i < c->plugin_dirs.n; i++) {
+        loader_load_dir(&ld, c->plugin_dirs.v[i], &diag);
+    }
+    for (i = 0; i < diag.n; i++) {
+        fprintf(stderr, "vigild: %s\n", diag.msgs[i]);
+    }
+    for (i = 0; i < ld.n; i++) {
+        struct sbuf b = {0};
+
+        if (dir == NULL) {
+            describe_text(ld.mods[i], &b);
+            fputs(b.buf, stdout);
+        } else {
+            char *path = xasprintf("%s/%s_%s.schema.json", dir, describe_kind(ld.mods[i]),
+                                   ld.mods[i]->desc.name);
+            FILE *f = fopen(path, "w");
+
+            describe_schema(ld.mods[i], &b);
+            if (f == NULL || fputs(b.buf, f) < 0 || fclose(f) != 0) {
+                fprintf(stderr, "vigild: cannot write %s: %s\n", path, strerror(errno));
+                rc = -1;
+            }
+            free(path);
+        }
+        sbuf_free(&b);
+    }
+    rc = diag.n > 0 ? -1 : rc;
+    diag_free(&diag);
+    loader_free(&ld);
+    return rc;
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -462,6 +517,10 @@ int main(int argc, char **argv)
     }
 
     prefix = xstrdup(c.prefix);
+    if (o.describe) {
+        rc = describe_plugins(&c, o.schema_dir) == 0 ? 0 : 1;
+        goto out;
+    }
     if (o.check) {
         url = xstrdup("");
     } else if (c.redis_url != NULL) {

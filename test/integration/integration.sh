@@ -11,6 +11,7 @@
 #   oot_plugin  contrib/plugin-skeleton built out of tree with pkg-config, loaded, run
 #   overflow    a 16-slot input queue under a 50,000-datagram burst: every datagram is
 #               an event or a counted drop
+#   schemas     schemas/plugins/ equals what the plugins' option tables generate
 #   redis_down  an external redis-server stops while events arrive; they are held and
 #               correlated once it is back
 # Waits poll a condition with a deadline; nothing sleeps a fixed time to synchronise.
@@ -198,6 +199,15 @@ overflow)
     fail "events written $(wc -l <"$TMP/events.jsonl") != raw_in $raw - raw_dropped $dropped"
   echo "overflow: raw_in=$raw raw_dropped=$dropped kernel_dropped=$(echo "$s" | grep -o '"kernel_dropped":[0-9]*' | cut -d: -f2)"
   kill -TERM "$VPID"; wait "$VPID" || fail "vigild exit status"
+  ;;
+schemas)
+  # schemas/plugins/ is generated from the plugins' option tables: it must match the code.
+  build=$(cd "$(dirname "$VIGILD")/.." && pwd)
+  mkdir "$TMP/gen"
+  "$VIGILD" --plugins "$build/plugins" --describe-plugins --schema-dir "$TMP/gen" || fail "--describe-plugins"
+  diff -ru "$SRC/schemas/plugins" "$TMP/gen" ||
+    fail "schemas/plugins is stale: vigild --describe-plugins --schema-dir schemas/plugins"
+  "$VIGILD" --plugins "$build/plugins" --describe-plugins | grep -q "^rule plugin single" || fail "describe text"
   ;;
 *)
   echo "unknown test $test_name" >&2; exit 2 ;;
