@@ -236,6 +236,7 @@ int loader_load_file(struct loader *ld, const char *path, char *err, size_t err_
             snprintf(err, err_len,
                      "refusing plugin %s: a plugin named %s was already loaded from %s", path,
                      m->desc.name, ld->mods[i]->path);
+            free(m->opts);
             free(m);
             goto out_close;
         }

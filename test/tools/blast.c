@@ -97,5 +97,9 @@ int main(int argc, char **argv)
     fprintf(stderr, "vg_blast: sent %ld datagrams in %.3f s\n", sent,
             (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     close(fd);
+    while (n_lines > 0) {
+        free(lines[--n_lines]);
+    }
+    free(lines);
     return 0;
 }
