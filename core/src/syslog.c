@@ -31,7 +31,7 @@ static const char *const severity_names[8] = {
 };
 /* clang-format on */
 
-/* ---- PRI and the two header grammars ---- */
+/* ---- PRI and the RFC 5424 header ---- */
 
 /* "<PRI>" with 1..3 digits and a value up to 191 (see syslog_int.h). */
 size_t syslog_parse_pri(const char *s, size_t n, size_t i, int *pri)

@@ -153,6 +153,8 @@ static int host_ok(const char *s, size_t i, size_t e)
     return 1;
 }
 
+/* ---- the header ---- */
+
 /*
  * Cisco and NX-OS material up to the timestamp: sequence numbers "117: ", an
  * origin hostname "r1: ", a clock flag, then a timestamp or an uptime. Origins

@@ -34,6 +34,8 @@ static const struct {
 };
 /* clang-format on */
 
+/* ---- characters and the calendar ---- */
+
 static int is_upper(char c)
 {
     return c >= 'A' && c <= 'Z';
@@ -430,6 +432,8 @@ size_t syslog_time_parse_uptime(const char *s, size_t n, size_t i)
     }
     return 0;
 }
+
+/* ---- to ms since the epoch ---- */
 
 static int64_t local_ms(int y, const struct stamp *t)
 {

@@ -7,7 +7,8 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
  *     -Icore/src -Icore/include -Ibuild/core/include \
- *     test/fuzz/fuzz_syslog.c core/src/syslog.c core/src/event.c core/src/util.c \
+ *     test/fuzz/fuzz_syslog.c core/src/syslog.c core/src/syslog_bsd.c core/src/syslog_time.c \
+ *     core/src/event.c core/src/util.c \
  *     $(pkg-config --cflags --libs libfastjson) -o fuzz_syslog
  *   ./fuzz_syslog -max_len=4096 test/fuzz/corpus/syslog
  *
