@@ -16,67 +16,11 @@
 
 #include "action.h"
 #include "build.h"
-#include "host.h"
+#include "engine_int.h"
 #include "incident.h"
-#include "loader.h"
 #include "normalize.h"
 #include "queue.h"
-#include "rule.h"
 #include "store.h"
-#include "syslog.h"
-
-#define ROUTE_SIZE 512u
-
-/* One (event, rule) pair waiting for a correlation worker. */
-struct job {
-    struct vg_event *ev; /* a reference */
-    struct rule *rule;   /* the matching rule */
-    char *key;           /* the event's key for this rule */
-    uint64_t seq;        /* number of the job in this process, for its id */
-    size_t key_len;      /* bytes of key */
-};
-
-struct worker {
-    struct engine *eng;      /* owner */
-    struct store *st;        /* this thread's Redis connection */
-    struct queue *q;         /* jobs for this worker (live) */
-    pthread_t thread;        /* the thread (live) */
-    int started;             /* 1 once the thread runs */
-    struct job **held;       /* ring of jobs held while Redis is unreachable */
-    size_t held_head;        /* index of the oldest held job */
-    size_t held_n;           /* jobs held */
-    struct incident_rec rec; /* scratch for records */
-    int64_t last_loss_log;   /* monotonic ms of the last loss log line */
-    int redis_failed;        /* replay: Redis failed at least once */
-};
-
-struct route {
-    char *action;        /* event.action value */
-    struct rule **rules; /* rules asking for it */
-    size_t n;            /* entries in rules */
-    struct route *next;  /* chain */
-};
-
-struct engine {
-    struct engine_cfg cfg;            /* configuration (pointers borrowed from the caller) */
-    struct loader ld;                 /* plugins */
-    struct ruleset rs;                /* rules */
-    struct normalizer *nz;            /* templates */
-    struct route *routes[ROUTE_SIZE]; /* event.action -> rules */
-    struct plugin_inst **insts;       /* every instance (rules and actions) */
-    size_t n_insts;                   /* entries in insts */
-    struct worker *workers;           /* correlation workers */
-    int n_workers;                    /* entries in workers */
-    struct queue *raw_q;              /* listeners -> parse thread */
-    pthread_t parse_thread;           /* live parse thread */
-    int parse_started;                /* 1 once it runs */
-    struct dispatcher *disp;          /* action dispatcher */
-    pthread_mutex_t out_lock;         /* serializes events_out and records_out */
-    struct engine_stats stats;        /* counters */
-    char nonce[20];                   /* random per process: job ids are unique across instances */
-    atomic_int stopping;              /* set when engine_free begins */
-    atomic_llong last_drop_log;       /* monotonic ms of the last "queue full" log line */
-};
 
 static struct route *route_find(struct engine *eng, const char *action, size_t len, int create)
 {
@@ -267,7 +211,7 @@ int engine_check_samples(struct engine *eng, struct diag *diag, size_t *n_sample
     return normalize_check_samples(eng->nz, diag, n_samples);
 }
 
-static void write_line(struct engine *eng, FILE *f, const char *s, size_t len)
+void engine_write_line(struct engine *eng, FILE *f, const char *s, size_t len)
 {
     pthread_mutex_lock(&eng->out_lock);
     fwrite(s, 1, len, f);
@@ -276,199 +220,6 @@ static void write_line(struct engine *eng, FILE *f, const char *s, size_t len)
         fflush(f);
     }
     pthread_mutex_unlock(&eng->out_lock);
-}
-
-/* ---- correlation ---- */
-
-int engine_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
-                           const struct vg_incident_req *req)
-{
-    struct worker *w = ctx->wk;
-    struct engine *eng = w->eng;
-    const struct rule *r = ctx->rule;
-    int severity = 0;
-    const char *note = NULL;
-    size_t i;
-    int rc;
-
-    if (req != NULL && req->size >= offsetof(struct vg_incident_req, note) + sizeof(req->note)) {
-        severity = req->severity;
-        note = req->note;
-    }
-    if (severity < 0 || severity > 5) {
-        snprintf(ctx->err, sizeof(ctx->err), "severity %d is not 0..5", severity);
-        return VG_EINVAL;
-    }
-    {
-        struct incident_args a = {.prefix = eng->cfg.prefix,
-                                  .r = r,
-                                  .ev = ev,
-                                  .key = ctx->key,
-                                  .key_len = ctx->key_len,
-                                  .now_ms = ctx->now_ms,
-                                  .severity = severity,
-                                  .note = note,
-                                  .job_id = ctx->job_id,
-                                  .retention_ms = eng->cfg.retention_ms};
-
-        rc = incident_upsert(w->st, &a, &w->rec);
-    }
-    if (rc != VG_OK) {
-        snprintf(ctx->err, sizeof(ctx->err), "cannot write the incident to Redis: %s",
-                 store_error(w->st));
-        return rc;
-    }
-    if (w->rec.transition == VG_TR_OPEN) {
-        atomic_fetch_add(&eng->stats.opened, 1);
-    } else {
-        atomic_fetch_add(&eng->stats.updated, 1);
-    }
-    if (eng->cfg.records_out != NULL) {
-        write_line(eng, eng->cfg.records_out, w->rec.json.buf, w->rec.json.len);
-    }
-    for (i = 0; i < r->n_on[w->rec.transition]; i++) {
-        struct rule_action *a = &r->on[w->rec.transition][i];
-
-        dispatcher_submit(eng->disp, a->instance, r->name, w->rec.transition, w->rec.id,
-                          w->rec.json.buf, w->rec.json.len);
-    }
-    return VG_OK;
-}
-
-/* Run one job; returns VG_EIO when Redis failed (the job should be held and retried). */
-static int run_job(struct worker *w, struct job *j)
-{
-    struct plugin_inst *inst = j->rule->instance;
-    const struct vg_plugin *p = &inst->mod->desc;
-    struct vg_ctx ctx;
-    char job_id[48];
-    int rc;
-
-    host_ctx_init(&ctx, inst, inst->label);
-    snprintf(job_id, sizeof(job_id), "%s-%" PRIu64, w->eng->nonce, j->seq);
-    ctx.job_id = job_id;
-    ctx.wk = w;
-    ctx.rule = j->rule;
-    ctx.key = j->key;
-    ctx.key_len = j->key_len;
-    ctx.now_ms = w->eng->cfg.replay ? j->ev->ts_ms : j->ev->ingested_ms;
-    ctx.has_now = 1;
-    if (!(p->flags & VG_PLUGIN_CONCURRENT)) {
-        pthread_mutex_lock(&inst->lock);
-    }
-    rc = p->on_event(&ctx, inst->state, j->ev);
-    if (!(p->flags & VG_PLUGIN_CONCURRENT)) {
-        pthread_mutex_unlock(&inst->lock);
-    }
-    if (rc == VG_EIO) {
-        return rc;
-    }
-    if (rc != VG_OK) {
-        atomic_fetch_add(&w->eng->stats.rule_errors, 1);
-        log_msg(VG_LOG_WARNING, "[%s] event not correlated: %s", inst->label,
-                ctx.err[0] ? ctx.err : "on_event failed");
-    }
-    return VG_OK;
-}
-
-static void job_free(struct job *j)
-{
-    event_unref(j->ev);
-    free(j->key);
-    free(j);
-}
-
-/* Keep a job for later; when the hold ring is full the oldest is lost, counted and logged. */
-static void hold(struct worker *w, struct job *j)
-{
-    size_t cap = w->eng->cfg.pending_max;
-
-    if (w->held_n == cap) {
-        struct job *old = w->held[w->held_head];
-        int64_t now = time_mono_ms();
-
-        w->held_head = (w->held_head + 1) % cap;
-        w->held_n--;
-        atomic_fetch_add(&w->eng->stats.lost, 1);
-        if (now - w->last_loss_log > 10000) {
-            log_msg(VG_LOG_ERR,
-                    "redis unreachable and %zu events held: dropping the oldest (%llu lost so "
-                    "far)",
-                    cap, (unsigned long long)atomic_load(&w->eng->stats.lost));
-            w->last_loss_log = now;
-        }
-        job_free(old);
-    }
-    w->held[(w->held_head + w->held_n) % cap] = j;
-    w->held_n++;
-    atomic_fetch_add(&w->eng->stats.held, 1);
-}
-
-/* Retry held jobs in order while Redis answers. Returns 1 when none is left. */
-static int flush_held(struct worker *w)
-{
-    size_t cap = w->eng->cfg.pending_max;
-
-    while (w->held_n > 0) {
-        struct job *j = w->held[w->held_head];
-
-        if (!store_ok(w->st) || run_job(w, j) == VG_EIO) {
-            return 0;
-        }
-        w->held_head = (w->held_head + 1) % cap;
-        w->held_n--;
-        job_free(j);
-    }
-    return 1;
-}
-
-static void correlate(struct worker *w, struct job *j)
-{
-    if (!flush_held(w)) {
-        hold(w, j);
-        return;
-    }
-    if (run_job(w, j) == VG_EIO) {
-        if (w->eng->cfg.replay) {
-            w->redis_failed = 1;
-            log_msg(VG_LOG_ERR, "redis failed during replay: %s", store_error(w->st));
-            job_free(j);
-            return;
-        }
-        hold(w, j);
-        return;
-    }
-    job_free(j);
-}
-
-static void *worker_main(void *arg)
-{
-    struct worker *w = arg;
-    struct job *j;
-
-    for (;;) {
-        j = queue_pop(w->q, w->held_n > 0 ? 200 : -1);
-        if (j != NULL) {
-            correlate(w, j);
-            continue;
-        }
-        if (w->held_n == 0) {
-            break; /* closed and drained */
-        }
-        flush_held(w);
-        if (atomic_load(&w->eng->stopping) && queue_len(w->q) == 0) {
-            break;
-        }
-    }
-    while (w->held_n > 0) {
-        size_t cap = w->eng->cfg.pending_max;
-
-        atomic_fetch_add(&w->eng->stats.lost, 1);
-        job_free(w->held[w->held_head]);
-        w->held_head = (w->held_head + 1) % cap;
-        w->held_n--;
-    }
-    return NULL;
 }
 
 /* Route an event to its rules: inline (replay) or to the worker queues (live). */
@@ -507,9 +258,9 @@ static void route_event(struct engine *eng, struct vg_event *ev)
             w = &eng->workers[h % (uint64_t)eng->n_workers];
         }
         if (eng->cfg.replay || !w->started) {
-            correlate(w, j);
+            correlate_add(w, j);
         } else if (queue_push(w->q, j) != 0) {
-            job_free(j);
+            correlate_job_free(j);
         }
     }
     sbuf_free(&key);
@@ -521,7 +272,7 @@ static void handle_event(struct engine *eng, struct vg_event *ev)
         struct sbuf b = {0};
 
         event_to_json(ev, &b);
-        write_line(eng, eng->cfg.events_out, b.buf, b.len);
+        engine_write_line(eng, eng->cfg.events_out, b.buf, b.len);
         sbuf_free(&b);
     }
     route_event(eng, ev);
@@ -594,7 +345,7 @@ int engine_start(struct engine *eng)
         struct worker *w = &eng->workers[i];
 
         w->q = queue_new(4096);
-        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+        if (pthread_create(&w->thread, NULL, correlate_main, w) != 0) {
             log_msg(VG_LOG_ERR, "cannot start correlation worker %d", i);
             return -1;
         }
@@ -613,6 +364,11 @@ int engine_finish(struct engine *eng)
     int i;
     int failed = 0;
 
+    for (i = 0; i < eng->n_workers; i++) {
+        if (!eng->workers[i].started) {
+            correlate_flush(&eng->workers[i]);
+        }
+    }
     dispatcher_drain(eng->disp);
     for (i = 0; i < eng->n_workers; i++) {
         failed |= eng->workers[i].redis_failed;
@@ -674,13 +430,14 @@ void engine_free(struct engine *eng)
         if (w->q != NULL) {
             queue_free(w->q);
         }
-        while (w->held_n > 0) {
-            job_free(w->held[w->held_head]);
-            w->held_head = (w->held_head + 1) % eng->cfg.pending_max;
-            w->held_n--;
+        while (w->n_batch > 0) {
+            correlate_job_free(w->batch[--w->n_batch]);
+        }
+        if (w->held != NULL) {
+            correlate_drop_held(w);
         }
         free(w->held);
-        sbuf_free(&w->rec.json);
+        free(w->pend);
         store_close(w->st);
     }
     free(eng->workers);

@@ -19,7 +19,8 @@
  * KEYS[1] cur (n of the open incident), KEYS[2] seq. ARGV: 1 base key
  * "prefix{tag}", 2 now, 3 rule, 4 class, 5 title, 6 severity, 7 procedure,
  * 8 key JSON, 9 event JSON, 10 events kept, 11 tag, 12 playbook JSON, 13 job id,
- * 14 retention in seconds (0: keep forever).
+ * 14 retention in seconds (0: keep forever). Expiries are renewed when a tenth of
+ * the retention has passed since the last renewal (kept_at), not on every event.
  * Returns {transition, n, count, first_seen, severity, title}, or {"collision"}
  * when the tag already belongs to another (rule, key). A job run twice (its
  * reply was lost and the core retried) returns the first run's answer unchanged.
@@ -32,6 +33,7 @@ static struct store_script upsert_script = {
            "    for _, k in ipairs({h, h .. ':events', h .. ':history', KEYS[1], KEYS[2]}) do\n"
            "      redis.call('EXPIRE', k, ttl)\n"
            "    end\n"
+           "    redis.call('HSET', h, 'kept_at', ARGV[2])\n"
            "  end\n"
            "end\n"
            "local function answer(h, n)\n"
@@ -42,7 +44,8 @@ static struct store_script upsert_script = {
            "local cur = redis.call('GET', KEYS[1])\n"
            "if cur then\n"
            "  local h = base .. ':inc:' .. cur\n"
-           "  local own = redis.call('HMGET', h, 'rule', 'key', 'last_job', 'severity')\n"
+           "  local own = redis.call('HMGET', h, 'rule', 'key', 'last_job', 'severity',\n"
+           "                         'kept_at')\n"
            "  if own[1] and (own[1] ~= ARGV[3] or own[2] ~= ARGV[8]) then\n"
            "    return {'collision'}\n"
            "  end\n"
@@ -59,7 +62,9 @@ static struct store_script upsert_script = {
            "    redis.call('HSET', h, 'last_seen', ARGV[2], 'last_job', job, 'last_tr', tr)\n"
            "    redis.call('LPUSH', h .. ':events', ARGV[9])\n"
            "    redis.call('LTRIM', h .. ':events', 0, tonumber(ARGV[10]) - 1)\n"
-           "    keep(h)\n"
+           "    if tonumber(ARGV[2]) - tonumber(own[5] or '0') > ttl * 100 then\n"
+           "      keep(h)\n"
+           "    end\n"
            "    return answer(h, cur)\n"
            "  end\n"
            "end\n"
@@ -79,6 +84,9 @@ void incident_init(void)
 {
     store_script_init(&upsert_script);
 }
+
+#define STRINGIFY2(x) #x
+#define STRINGIFY(x)  STRINGIFY2(x)
 
 static const char *const tr_names[] = {"open", "update", "escalate", "resolve", "close"};
 
@@ -188,63 +196,62 @@ static int transient(const redisReply *rep)
     return 0;
 }
 
-/* Strings of one upsert that do not depend on the tag. */
-struct upsert_text {
-    struct sbuf kjson;  /* the key as a JSON object */
-    struct sbuf evjson; /* the event */
-    struct sbuf pb;     /* the playbook */
-    struct sbuf title;  /* the rendered title */
-    char now_s[24];     /* now, ms */
-    char sev_s[8];      /* requested severity */
-    char ttl_s[24];     /* retention, seconds */
-};
-
-static redisReply *run_upsert(struct store *st, const struct incident_args *a,
-                              const struct upsert_text *t, const char *tag)
+/* The argv of the upsert script for tag, appended to the pipeline (or run at once). */
+static int upsert_argv(const struct incident_pending *p, const char *tag, struct sbuf *keys,
+                       const char **argv, size_t *lens)
 {
-    struct sbuf kcur = {0}, kseq = {0}, base = {0};
-    char kept_s[8];
-    const char *argv[16];
-    size_t lens[16];
-    redisReply *rep;
+    const struct incident_args *a = &p->a;
+    static const char kept_s[] = STRINGIFY(INCIDENT_EVENTS_KEPT);
     size_t i;
 
-    sbuf_printf(&base, "%s{%s}", a->prefix, tag);
-    sbuf_printf(&kcur, "%s:cur", base.buf);
-    sbuf_printf(&kseq, "%s:seq", base.buf);
-    snprintf(kept_s, sizeof(kept_s), "%d", INCIDENT_EVENTS_KEPT);
-    argv[0] = kcur.buf;
-    argv[1] = kseq.buf;
-    argv[2] = base.buf;
-    argv[3] = t->now_s;
+    /* keys holds "prefix{tag}\0prefix{tag}:cur\0prefix{tag}:seq\0". */
+    sbuf_reset(keys);
+    sbuf_printf(keys, "%s{%s}", a->prefix, tag);
+    sbuf_addc(keys, '\0');
+    sbuf_printf(keys, "%s{%s}:cur", a->prefix, tag);
+    sbuf_addc(keys, '\0');
+    sbuf_printf(keys, "%s{%s}:seq", a->prefix, tag);
+    argv[2] = keys->buf;
+    argv[0] = argv[2] + strlen(argv[2]) + 1;
+    argv[1] = argv[0] + strlen(argv[0]) + 1;
+    argv[3] = p->now_s;
     argv[4] = a->r->name;
     argv[5] = a->r->incident_class;
-    argv[6] = t->title.buf ? t->title.buf : "";
-    argv[7] = t->sev_s;
+    argv[6] = p->title.buf ? p->title.buf : "";
+    argv[7] = p->sev_s;
     argv[8] = a->r->procedure;
-    argv[9] = t->kjson.buf;
-    argv[10] = t->evjson.buf;
+    argv[9] = p->kjson.buf;
+    argv[10] = p->evjson.buf;
     argv[11] = kept_s;
     argv[12] = tag;
-    argv[13] = t->pb.buf;
-    argv[14] = a->job_id;
-    argv[15] = t->ttl_s;
-    for (i = 0; i < ARRAY_SIZE(argv); i++) {
+    argv[13] = p->pb.buf;
+    argv[14] = p->job_id;
+    argv[15] = p->ttl_s;
+    for (i = 0; i < UPSERT_ARGC; i++) {
         lens[i] = strlen(argv[i]);
     }
-    lens[10] = t->evjson.len;
-    rep = store_eval(st, &upsert_script, 2, (int)ARRAY_SIZE(argv), argv, lens);
-    sbuf_free(&kcur);
-    sbuf_free(&kseq);
-    sbuf_free(&base);
+    lens[10] = p->evjson.len;
+    return 0;
+}
+
+static redisReply *run_upsert(struct store *st, const struct incident_pending *p, const char *tag)
+{
+    struct sbuf keys = {0};
+    const char *argv[UPSERT_ARGC];
+    size_t lens[UPSERT_ARGC];
+    redisReply *rep;
+
+    upsert_argv(p, tag, &keys, argv, lens);
+    rep = store_eval(st, &upsert_script, 2, UPSERT_ARGC, argv, lens);
+    sbuf_free(&keys);
     return rep;
 }
 
 /* The lifecycle record, as schemas/incident.schema.json describes it. */
-static void build_record(const struct incident_args *a, const struct upsert_text *t,
-                         const redisReply *rep, struct incident_rec *rec)
+static void build_record(struct incident_pending *p, const redisReply *rep)
 {
-    struct sbuf *j = &rec->json;
+    const struct incident_args *a = &p->a;
+    struct sbuf *j = &p->rec.json;
     int sev = (int)reply_int(rep, 4);
     size_t tlen;
     const char *title = reply_str(rep, 5, &tlen);
@@ -253,21 +260,21 @@ static void build_record(const struct incident_args *a, const struct upsert_text
     sbuf_adds(j, "{\"@timestamp\":");
     add_time(j, a->now_ms);
     sbuf_printf(j, ",\"transition\":\"%s\",\"incident\":{\"id\":\"%s\",\"class\":",
-                tr_names[rec->transition], rec->id);
+                tr_names[p->rec.transition], p->rec.id);
     add_jstr(j, a->r->incident_class, strlen(a->r->incident_class));
     sbuf_adds(j, ",\"title\":");
     add_jstr(j, title, tlen);
     sbuf_printf(j, ",\"severity\":\"%s\",\"status\":\"open\",\"key\":", rule_severity_name(sev));
-    sbuf_add(j, t->kjson.buf, t->kjson.len);
+    sbuf_add(j, p->kjson.buf, p->kjson.len);
     sbuf_adds(j, ",\"first_seen\":");
     add_time(j, reply_int(rep, 3));
     sbuf_adds(j, ",\"last_seen\":");
     add_time(j, a->now_ms);
     sbuf_printf(j, ",\"count\":%" PRId64 ",\"procedure\":", reply_int(rep, 2));
     add_jstr(j, a->r->procedure, strlen(a->r->procedure));
-    if (rec->transition == VG_TR_OPEN) {
+    if (p->rec.transition == VG_TR_OPEN) {
         sbuf_adds(j, ",\"playbook\":");
-        sbuf_add(j, t->pb.buf, t->pb.len);
+        sbuf_add(j, p->pb.buf, p->pb.len);
     }
     sbuf_adds(j, "},\"rule\":{\"name\":");
     add_jstr(j, a->r->name, strlen(a->r->name));
@@ -279,146 +286,224 @@ static void build_record(const struct incident_args *a, const struct upsert_text
         add_jstr(j, act.ptr, act.len);
     }
     sbuf_addc(j, '}');
-    if (a->note != NULL) {
+    if (p->note != NULL) {
         sbuf_adds(j, ",\"note\":");
-        add_jstr(j, a->note, strlen(a->note));
+        add_jstr(j, p->note, strlen(p->note));
     }
     sbuf_addc(j, '}');
 }
 
 /*
- * The writes under other hash tags, in one round trip: the open index (scored by
- * last activity, entries past the retention dropped), the stream and the history.
- * VG_EIO when the connection failed: the caller retries the whole (idempotent) job.
+ * Queue the writes under other hash tags: the open index (scored by last
+ * activity), the stream and the history; on open also the history's expiry and
+ * the removal of index entries past the retention. Returns the commands queued.
+ * Nothing is queued for an upsert that failed.
  */
-static int post_writes(struct store *st, const struct incident_args *a, struct incident_rec *rec)
+size_t incident_append_post(struct store *st, struct incident_pending *p)
 {
+    const struct incident_args *a = &p->a;
     struct sbuf kopen = {0}, kstream = {0}, khist = {0};
-    redisReply *reps[6] = {NULL};
     char last_s[24];
     char old_s[24];
     char maxlen_s[16];
     char histmax_s[16];
-    char ttl_s[24];
-    size_t n = 0;
-    size_t i;
-    int rc;
+    size_t n = 4;
 
+    if (p->rc != VG_OK) {
+        p->n_post = 0;
+        return 0;
+    }
     sbuf_printf(&kopen, "%sopen", a->prefix);
     sbuf_printf(&kstream, "%sstream", a->prefix);
-    incident_hash_key(a->prefix, rec->id, &khist);
+    incident_hash_key(a->prefix, p->rec.id, &khist);
     sbuf_adds(&khist, ":history");
     snprintf(last_s, sizeof(last_s), "%" PRId64, a->now_ms);
     snprintf(old_s, sizeof(old_s), "(%" PRId64, a->now_ms - a->retention_ms);
     snprintf(maxlen_s, sizeof(maxlen_s), "%d", STREAM_MAXLEN);
     snprintf(histmax_s, sizeof(histmax_s), "-%d", INCIDENT_HISTORY_MAX);
-    snprintf(ttl_s, sizeof(ttl_s), "%" PRId64, a->retention_ms / 1000);
     {
-        const char *z[] = {"ZADD", kopen.buf, last_s, rec->id};
+        const char *z[] = {"ZADD", kopen.buf, last_s, p->rec.id};
         const char *x[] = {"XADD",   kstream.buf, "MAXLEN", "~",
-                           maxlen_s, "*",         "record", rec->json.buf};
-        size_t xl[] = {4, kstream.len, 6, 1, strlen(maxlen_s), 1, 6, rec->json.len};
-        const char *h[] = {"RPUSH", khist.buf, rec->json.buf};
-        size_t hl[] = {5, khist.len, rec->json.len};
+                           maxlen_s, "*",         "record", p->rec.json.buf};
+        size_t xl[] = {4, kstream.len, 6, 1, strlen(maxlen_s), 1, 6, p->rec.json.len};
+        const char *h[] = {"RPUSH", khist.buf, p->rec.json.buf};
+        size_t hl[] = {5, khist.len, p->rec.json.len};
         const char *t[] = {"LTRIM", khist.buf, histmax_s, "-1"};
 
         store_append(st, 4, z, NULL);
         store_append(st, 8, x, xl);
         store_append(st, 3, h, hl);
         store_append(st, 4, t, NULL);
-        n = 4;
-        if (a->retention_ms > 0) {
-            const char *e[] = {"EXPIRE", khist.buf, ttl_s};
+        if (a->retention_ms > 0 && p->rec.transition == VG_TR_OPEN) {
+            const char *e[] = {"EXPIRE", khist.buf, p->ttl_s};
             const char *d[] = {"ZREMRANGEBYSCORE", kopen.buf, "-inf", old_s};
 
             store_append(st, 3, e, NULL);
             store_append(st, 4, d, NULL);
-            n = 6;
-        }
-    }
-    rc = store_flush(st, reps, n) == 0 ? VG_OK : VG_EIO;
-    for (i = 0; i < n; i++) {
-        if (reps[i] != NULL && reps[i]->type == REDIS_REPLY_ERROR && rc == VG_OK) {
-            log_msg(VG_LOG_ERR, "cannot index incident %s: %s", rec->id, reps[i]->str);
-            rc = transient(reps[i]) ? VG_EIO : VG_OK;
-        }
-        if (reps[i] != NULL) {
-            freeReplyObject(reps[i]);
+            n += 2;
         }
     }
     sbuf_free(&kopen);
     sbuf_free(&kstream);
     sbuf_free(&khist);
+    p->n_post = n;
+    return n;
+}
+
+void incident_pending_init(struct incident_pending *p, const struct incident_args *a)
+{
+    memset(p, 0, sizeof(*p));
+    p->a = *a;
+    p->job_id = xstrdup(a->job_id);
+    p->note = a->note != NULL ? xstrdup(a->note) : NULL;
+    p->a.job_id = p->job_id;
+    p->a.note = p->note;
+    key_json(a->r, a->ev, &p->kjson);
+    event_to_json(a->ev, &p->evjson);
+    procedure_playbook_json(a->r->procedure, &p->pb);
+    rule_render_title(a->r, a->ev, &p->title);
+    snprintf(p->now_s, sizeof(p->now_s), "%" PRId64, a->now_ms);
+    snprintf(p->sev_s, sizeof(p->sev_s), "%d", a->severity > 0 ? a->severity : a->r->severity);
+    snprintf(p->ttl_s, sizeof(p->ttl_s), "%" PRId64,
+             a->retention_ms > 0 ? a->retention_ms / 1000 : 0);
+    make_tag(a->r->name, a->key, a->key_len, 0, p->tag);
+    p->rc = VG_EIO;
+}
+
+void incident_pending_free(struct incident_pending *p)
+{
+    sbuf_free(&p->kjson);
+    sbuf_free(&p->evjson);
+    sbuf_free(&p->pb);
+    sbuf_free(&p->title);
+    sbuf_free(&p->rec.json);
+    free(p->job_id);
+    free(p->note);
+}
+
+int incident_begin(struct store *st, struct incident_pending *p)
+{
+    struct sbuf keys = {0};
+    const char *argv[UPSERT_ARGC];
+    size_t lens[UPSERT_ARGC];
+    int rc;
+
+    upsert_argv(p, p->tag, &keys, argv, lens);
+    rc = store_append_eval(st, &upsert_script, 2, UPSERT_ARGC, argv, lens);
+    sbuf_free(&keys);
+    return rc == 0 ? VG_OK : VG_EIO;
+}
+
+void incident_finish(struct store *st, struct incident_pending *p, const redisReply *first)
+{
+    redisReply *own = NULL;
+    const redisReply *rep = first;
+    const char *s;
+    size_t len;
+    size_t i;
+    int salt = 0;
+
+    p->n_post = 0;
+    sbuf_reset(&p->rec.json);
+    /* {"collision"}: the tag belongs to another (rule, key); probe the next ones. */
+    while (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 1) {
+        log_msg(VG_LOG_WARNING, "incident tag %s of rule %s is taken by another key; probing",
+                p->tag, p->a.r->name);
+        if (own != NULL) {
+            freeReplyObject(own);
+        }
+        own = NULL;
+        rep = NULL;
+        if (++salt == INCIDENT_TAG_PROBES) {
+            p->rc = VG_ERR;
+            return;
+        }
+        make_tag(p->a.r->name, p->a.key, p->a.key_len, salt, p->tag);
+        own = run_upsert(st, p, p->tag);
+        rep = own;
+    }
+    if (rep == NULL) {
+        p->rc = VG_EIO;
+        goto out;
+    }
+    if (rep->type == REDIS_REPLY_ERROR) {
+        log_msg(transient(rep) ? VG_LOG_WARNING : VG_LOG_ERR,
+                "incident script failed for rule %s: %s", p->a.r->name, rep->str);
+        p->rc = transient(rep) ? VG_EIO : VG_ERR;
+        goto out;
+    }
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 6) {
+        log_msg(VG_LOG_ERR, "incident script of rule %s gave an unexpected reply", p->a.r->name);
+        p->rc = VG_ERR;
+        goto out;
+    }
+    s = reply_str(rep, 0, &len);
+    p->rec.transition = VG_TR_UPDATE;
+    for (i = 0; i < ARRAY_SIZE(tr_names); i++) {
+        if (strlen(tr_names[i]) == len && memcmp(tr_names[i], s, len) == 0) {
+            p->rec.transition = (int)i;
+        }
+    }
+    s = reply_str(rep, 1, &len);
+    snprintf(p->rec.id, sizeof(p->rec.id), "%s-%.*s", p->tag, (int)(len < 20 ? len : 20), s);
+    build_record(p, rep);
+    p->rc = VG_OK;
+out:
+    if (own != NULL) {
+        freeReplyObject(own);
+    }
+}
+
+int incident_check_post(redisReply **reps, size_t n, const char *id)
+{
+    size_t i;
+    int rc = VG_OK;
+
+    for (i = 0; i < n; i++) {
+        if (reps[i] == NULL) {
+            return VG_EIO;
+        }
+        if (reps[i]->type == REDIS_REPLY_ERROR) {
+            log_msg(VG_LOG_ERR, "cannot index incident %s: %s", id, reps[i]->str);
+            if (transient(reps[i])) {
+                rc = VG_EIO;
+            }
+        }
+    }
     return rc;
 }
 
 int incident_upsert(struct store *st, const struct incident_args *a, struct incident_rec *rec)
 {
-    struct upsert_text t;
-    redisReply *rep = NULL;
-    char tag[17];
-    const char *s;
-    size_t len;
+    struct incident_pending p;
+    redisReply *reps[1 + INCIDENT_POST_MAX] = {NULL};
     size_t i;
-    int rc = VG_EIO;
-    int salt;
+    int rc;
 
-    memset(&t, 0, sizeof(t));
-    sbuf_reset(&rec->json);
-    key_json(a->r, a->ev, &t.kjson);
-    event_to_json(a->ev, &t.evjson);
-    procedure_playbook_json(a->r->procedure, &t.pb);
-    rule_render_title(a->r, a->ev, &t.title);
-    snprintf(t.now_s, sizeof(t.now_s), "%" PRId64, a->now_ms);
-    snprintf(t.sev_s, sizeof(t.sev_s), "%d", a->severity > 0 ? a->severity : a->r->severity);
-    snprintf(t.ttl_s, sizeof(t.ttl_s), "%" PRId64,
-             a->retention_ms > 0 ? a->retention_ms / 1000 : 0);
-    for (salt = 0; salt < INCIDENT_TAG_PROBES; salt++) {
-        make_tag(a->r->name, a->key, a->key_len, salt, tag);
-        rep = run_upsert(st, a, &t, tag);
-        if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 1) {
-            break;
-        }
-        freeReplyObject(rep); /* {"collision"}: probe the next tag */
-        rep = NULL;
-        log_msg(VG_LOG_WARNING, "incident tag %s of rule %s is taken by another key; probing", tag,
-                a->r->name);
-    }
-    if (rep == NULL) {
-        if (salt == INCIDENT_TAG_PROBES) {
-            rc = VG_ERR;
-        }
+    incident_pending_init(&p, a);
+    if (incident_begin(st, &p) != VG_OK || store_flush(st, reps, 1) != 0) {
+        rc = VG_EIO;
         goto out;
     }
-    if (rep->type == REDIS_REPLY_ERROR) {
-        log_msg(transient(rep) ? VG_LOG_WARNING : VG_LOG_ERR,
-                "incident script failed for rule %s: %s", a->r->name, rep->str);
-        rc = transient(rep) ? VG_EIO : VG_ERR;
-        goto out_free;
+    incident_finish(st, &p, reps[0]);
+    rc = p.rc;
+    if (rc == VG_OK) {
+        incident_append_post(st, &p);
+        rc = store_flush(st, reps + 1, p.n_post) != 0
+                 ? VG_EIO
+                 : incident_check_post(reps + 1, p.n_post, p.rec.id);
     }
-    if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 6) {
-        log_msg(VG_LOG_ERR, "incident script of rule %s gave an unexpected reply", a->r->name);
-        rc = VG_ERR;
-        goto out_free;
-    }
-    s = reply_str(rep, 0, &len);
-    rec->transition = VG_TR_UPDATE;
-    for (i = 0; i < ARRAY_SIZE(tr_names); i++) {
-        if (strlen(tr_names[i]) == len && memcmp(tr_names[i], s, len) == 0) {
-            rec->transition = (int)i;
+    rec->transition = p.rec.transition;
+    memcpy(rec->id, p.rec.id, sizeof(rec->id));
+    sbuf_reset(&rec->json);
+    sbuf_add(&rec->json, p.rec.json.buf ? p.rec.json.buf : "", p.rec.json.len);
+out:
+    for (i = 0; i < ARRAY_SIZE(reps); i++) {
+        if (reps[i] != NULL) {
+            freeReplyObject(reps[i]);
         }
     }
-    s = reply_str(rep, 1, &len);
-    snprintf(rec->id, sizeof(rec->id), "%s-%.*s", tag, (int)(len < 20 ? len : 20), s);
-    build_record(a, &t, rep, rec);
-    rc = post_writes(st, a, rec);
-out_free:
-    freeReplyObject(rep);
-out:
-    sbuf_free(&t.kjson);
-    sbuf_free(&t.evjson);
-    sbuf_free(&t.pb);
-    sbuf_free(&t.title);
+    incident_pending_free(&p);
     return rc;
 }
 

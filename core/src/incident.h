@@ -22,6 +22,8 @@
 #define INCIDENT_HISTORY_MAX 200 /* history entries kept per incident */
 #define STREAM_MAXLEN        100000
 #define INCIDENT_TAG_PROBES  4 /* tags tried when a crafted key collides with another's */
+#define INCIDENT_POST_MAX    6 /* commands an upsert queues after its script, at most */
+#define UPSERT_ARGC          16
 
 /* The result of one upsert. */
 struct incident_rec {
@@ -55,6 +57,44 @@ struct incident_args {
  * failures.
  */
 int incident_upsert(struct store *st, const struct incident_args *a, struct incident_rec *rec);
+
+/*
+ * One upsert split up for pipelining many of them: incident_begin queues the
+ * script; the caller flushes the pipeline; incident_finish reads the script's
+ * reply (probing other tags synchronously in the rare collision case, so call it
+ * for every upsert of a batch before queueing anything else) and fills rec;
+ * incident_append_post queues n_post follow-up writes, which the caller flushes
+ * and checks with incident_check_post. rc ends as VG_OK, VG_EIO (retry the job)
+ * or VG_ERR.
+ */
+struct incident_pending {
+    struct incident_args a;  /* the request; job_id and note point at the copies below */
+    char *job_id;            /* owned copy */
+    char *note;              /* owned copy, or NULL */
+    struct sbuf kjson;       /* the key as a JSON object */
+    struct sbuf evjson;      /* the event */
+    struct sbuf pb;          /* the playbook */
+    struct sbuf title;       /* the rendered title */
+    char now_s[24];          /* now, ms */
+    char sev_s[8];           /* requested severity */
+    char ttl_s[24];          /* retention, seconds */
+    char tag[17];            /* the hash tag in use */
+    struct incident_rec rec; /* the result */
+    size_t n_post;           /* follow-up writes queued by incident_finish */
+    int rc;                  /* VG_OK, VG_EIO or VG_ERR */
+};
+
+/* Prepare p for a (the event must outlive p); free with incident_pending_free. */
+void incident_pending_init(struct incident_pending *p, const struct incident_args *a);
+void incident_pending_free(struct incident_pending *p);
+/* Queue the script. VG_OK or VG_EIO. */
+int incident_begin(struct store *st, struct incident_pending *p);
+/* Take the script's reply (NULL: the connection failed); see above. */
+void incident_finish(struct store *st, struct incident_pending *p, const redisReply *reply);
+/* Queue the follow-up writes of a successful upsert; returns how many (p->n_post). */
+size_t incident_append_post(struct store *st, struct incident_pending *p);
+/* Check the n follow-up replies of incident id: VG_OK, or VG_EIO when one was lost. */
+int incident_check_post(redisReply **reps, size_t n, const char *id);
 
 /* The Redis key of an incident's hash from its id ("" on a malformed id): prefix{tag}:inc:n. */
 int incident_hash_key(const char *prefix, const char *id, struct sbuf *out);

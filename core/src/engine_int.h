@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine's insides, shared by engine.c (set-up, routing, the parse thread)
+ * and correlate.c (the correlation workers). Not for any other file.
+ */
+#ifndef VG_CORE_ENGINE_INT_H
+#define VG_CORE_ENGINE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "engine.h"
+#include "incident.h"
+#include "loader.h"
+#include "normalize.h"
+#include "rule.h"
+#include "store.h"
+
+#define ROUTE_SIZE 512u
+#define BATCH_MAX  128 /* jobs correlated per pipelined round trip to Redis */
+
+/* One (event, rule) pair waiting for a correlation worker. */
+struct job {
+    struct vg_event *ev; /* a reference */
+    struct rule *rule;   /* the matching rule */
+    char *key;           /* the event's key for this rule */
+    size_t key_len;      /* bytes of key */
+    uint64_t seq;        /* number of the job in this process, for its id */
+    size_t first_pend;   /* private to the batch: its first upsert in worker.pend */
+    size_t n_pend;       /* private to the batch: its upserts */
+    int rc;              /* private to the batch: what on_event returned */
+    char err[512];       /* private to the batch: the plugin's error text */
+};
+
+struct worker {
+    struct engine *eng;            /* owner */
+    struct store *st;              /* this thread's Redis connection */
+    struct queue *q;               /* jobs for this worker (live) */
+    pthread_t thread;              /* the thread (live) */
+    int started;                   /* 1 once the thread runs */
+    struct job **held;             /* ring of jobs held while Redis is unreachable */
+    size_t held_head;              /* index of the oldest held job */
+    size_t held_n;                 /* jobs held */
+    struct job *batch[BATCH_MAX];  /* jobs of the batch being collected or run */
+    size_t n_batch;                /* entries in batch */
+    int batch_from_held;           /* 1: the batch was taken from the hold ring */
+    struct incident_pending *pend; /* upserts the batch's plugins asked for */
+    size_t n_pend;                 /* entries in pend */
+    size_t cap_pend;               /* entries allocated */
+    struct job *running;           /* the job whose on_event is running */
+    int64_t last_loss_log;         /* monotonic ms of the last loss log line */
+    int redis_failed;              /* replay: Redis failed at least once */
+};
+
+struct route {
+    char *action;        /* event.action value */
+    struct rule **rules; /* rules asking for it */
+    size_t n;            /* entries in rules */
+    struct route *next;  /* chain */
+};
+
+struct engine {
+    struct engine_cfg cfg;            /* configuration (pointers borrowed from the caller) */
+    struct loader ld;                 /* plugins */
+    struct ruleset rs;                /* rules */
+    struct normalizer *nz;            /* templates */
+    struct route *routes[ROUTE_SIZE]; /* event.action -> rules */
+    struct plugin_inst **insts;       /* every instance (rules and actions) */
+    size_t n_insts;                   /* entries in insts */
+    struct worker *workers;           /* correlation workers */
+    int n_workers;                    /* entries in workers */
+    struct queue *raw_q;              /* listeners -> parse thread */
+    pthread_t parse_thread;           /* live parse thread */
+    int parse_started;                /* 1 once it runs */
+    struct dispatcher *disp;          /* action dispatcher */
+    pthread_mutex_t out_lock;         /* serializes events_out and records_out */
+    struct engine_stats stats;        /* counters */
+    char nonce[20];                   /* random per process: job ids are unique across instances */
+    atomic_int stopping;              /* set when engine_free begins */
+    atomic_llong last_drop_log;       /* monotonic ms of the last "queue full" log line */
+};
+
+/* Write one line to f under the output lock (flushed at once in live mode). */
+void engine_write_line(struct engine *eng, FILE *f, const char *s, size_t len);
+
+/* Free a job and its event reference. */
+void correlate_job_free(struct job *j);
+/*
+ * Hand a job to worker w on the calling thread (replay, or a worker thread):
+ * it joins the batch, which runs when full. Takes ownership of j.
+ */
+void correlate_add(struct worker *w, struct job *j);
+/* Run what the batch holds now (replay's end). */
+void correlate_flush(struct worker *w);
+/* The live worker thread: pops jobs, runs them in batches, retries held ones. */
+void *correlate_main(void *arg);
+/* Drop every held job, counting each as lost (shutdown). */
+void correlate_drop_held(struct worker *w);
+
+#endif /* VG_CORE_ENGINE_INT_H */
