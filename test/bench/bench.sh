@@ -44,11 +44,11 @@ start=$(date +%s.%N)
 for _ in $(seq 600); do
   s=$("$build/core/vigilctl" --state-dir "$state" stats 2>/dev/null || true)
   raw=$(echo "$s" | grep -o '"raw_in":[0-9]*' | cut -d: -f2)
-  kd=$(echo "$s" | grep -o '"kernel_dropped":[0-9]*' | cut -d: -f2)
-  [ -n "$raw" ] && [ $((raw + ${kd:-0})) -ge 200000 ] && break
+  kd=$(echo "$s" | grep -o '"kernel_dropped":[0-9]*' | cut -d: -f2 | awk '{ n += $1 } END { print n + 0 }')
+  [ -n "$raw" ] && [ $((raw + kd)) -ge 200000 ] && break
   printf '<13>tick\n' >/dev/udp/127.0.0.1/"$port"
   sleep 0.2
 done
 t=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 echo "vigild live UDP: 200000 datagrams accounted for within ${t}s (stats publish every 1 s):"
-echo "  $(echo "$s" | grep -o '"raw_in":[0-9]*,"raw_dropped":[0-9]*'), $(echo "$s" | grep -o '"kernel_dropped":[0-9]*'), $(echo "$s" | grep -o '"opened":[0-9]*,"updated":[0-9]*')"
+echo "  $(echo "$s" | grep -o '"raw_in":[0-9]*,"raw_dropped":[0-9]*'), kernel_dropped $kd, $(echo "$s" | grep -o '"opened":[0-9]*,"updated":[0-9]*')"
