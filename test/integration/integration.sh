@@ -66,6 +66,15 @@ replay)
   printf '{"rules":[{"name":"x","plugin":"nope","match":{"event.action":["a"]},"incident":{"title":"t","severity":"loud","class":"virus","procedure":"5.2.2"}}]}\n' >"$TMP/badrules/bad.json"
   if "$VIGILD" --replay /dev/null --rules "$TMP/badrules" >/dev/null 2>"$TMP/bad.err"; then fail "broken rule accepted"; fi
   grep -q "bad.json: \$.rules\[0\].incident.severity" "$TMP/bad.err" || fail "no path in rule error: $(cat "$TMP/bad.err")"
+  # The example config is valid (paths swapped for the tree's), and config errors name file and key.
+  build=$(cd "$(dirname "$VIGILD")/.." && pwd)
+  sed -e "s#/etc/vigil/rules/normalize#$SRC/rules/normalize#" -e "s#/etc/vigil/rules#$SRC/rules#" \
+      -e "s#/usr/local/lib/vigil/plugins#$build/plugins#" "$SRC/contrib/vigild.example.json" >"$TMP/ok.json"
+  "$VIGILD" -c "$TMP/ok.json" --check >"$TMP/check.out" 2>&1 || fail "example config: $(cat "$TMP/check.out")"
+  printf '{"workers": "two", "colour": 1}\n' >"$TMP/bad.json"
+  if "$VIGILD" -c "$TMP/bad.json" --check >/dev/null 2>"$TMP/badcfg.err"; then fail "bad config accepted"; fi
+  grep -q "bad.json: \$.workers: must be an integer" "$TMP/badcfg.err" || fail "config error text: $(cat "$TMP/badcfg.err")"
+  grep -q "bad.json: \$.colour: unknown key" "$TMP/badcfg.err" || fail "unknown config key not named"
   "$VIGILD" --help | grep -q -- "--replay" || fail "vigild --help"
   "$VIGILD" --version | grep -q "vigild" || fail "vigild --version"
   "$VIGILCTL" --help | grep -q "rule lint" || fail "vigilctl --help"
