@@ -168,42 +168,6 @@ static void parse_top(struct rule_loader *l, fjson_object *root)
     rule_json_path_pop(l, mark);
 }
 
-/* Read a whole file into a NUL-terminated buffer; NULL with errno set on failure. */
-static char *read_all(const char *file, size_t *len)
-{
-    FILE *f = fopen(file, "rb");
-    struct sbuf b = {0};
-    char chunk[8192];
-    size_t n;
-
-    if (f == NULL) {
-        return NULL;
-    }
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (b.len + n > FILE_MAX_BYTES) {
-            fclose(f);
-            sbuf_free(&b);
-            errno = EFBIG;
-            return NULL;
-        }
-        sbuf_add(&b, chunk, n);
-    }
-    if (ferror(f)) {
-        int e = errno != 0 ? errno : EIO;
-
-        fclose(f);
-        sbuf_free(&b);
-        errno = e;
-        return NULL;
-    }
-    fclose(f);
-    if (b.buf == NULL) {
-        sbuf_add(&b, "", 0);
-    }
-    *len = b.len;
-    return b.buf;
-}
-
 static void syntax_error(struct rule_loader *l, const char *text, size_t off, const char *reason)
 {
     size_t line = 1;
@@ -229,7 +193,7 @@ static void load_file(struct rule_loader *l, const char *file)
     char *text;
 
     errno = 0;
-    text = read_all(file, &len);
+    text = file_read_all(file, FILE_MAX_BYTES, &len);
     if (text == NULL) {
         diag_add(l->diag, "%s: cannot read: %s", file, strerror(errno));
         return;

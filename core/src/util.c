@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -269,6 +270,41 @@ void sbuf_free(struct sbuf *b)
     b->cap = 0;
 }
 
+char *file_read_all(const char *file, size_t max, size_t *len)
+{
+    FILE *f = fopen(file, "rb");
+    struct sbuf b = {0};
+    char chunk[8192];
+    size_t n;
+
+    if (f == NULL) {
+        return NULL;
+    }
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (b.len + n > max) {
+            fclose(f);
+            sbuf_free(&b);
+            errno = EFBIG;
+            return NULL;
+        }
+        sbuf_add(&b, chunk, n);
+    }
+    if (ferror(f)) {
+        int e = errno != 0 ? errno : EIO;
+
+        fclose(f);
+        sbuf_free(&b);
+        errno = e;
+        return NULL;
+    }
+    fclose(f);
+    if (b.buf == NULL) {
+        sbuf_add(&b, "", 0);
+    }
+    *len = b.len;
+    return b.buf;
+}
+
 #define LINE_BLOCK 65536
 
 void line_reader_init(struct line_reader *r, FILE *f, size_t max)
@@ -450,6 +486,15 @@ int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* Write v as exactly width decimal digits (zero-padded). */
+static void put_digits(char *out, int v, int width)
+{
+    while (width-- > 0) {
+        out[width] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
 size_t time_format_ms(int64_t ms, char *out, size_t out_len)
 {
     int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
@@ -480,29 +525,19 @@ size_t time_format_ms(int64_t ms, char *out, size_t out_len)
         int s = (int)(rem % 60);
         int yy = (int)y;
 
-        out[0] = (char)('0' + yy / 1000);
-        out[1] = (char)('0' + yy / 100 % 10);
-        out[2] = (char)('0' + yy / 10 % 10);
-        out[3] = (char)('0' + yy % 10);
+        put_digits(out, yy, 4);
         out[4] = '-';
-        out[5] = (char)('0' + m / 10);
-        out[6] = (char)('0' + m % 10);
+        put_digits(out + 5, (int)m, 2);
         out[7] = '-';
-        out[8] = (char)('0' + d / 10);
-        out[9] = (char)('0' + d % 10);
+        put_digits(out + 8, (int)d, 2);
         out[10] = 'T';
-        out[11] = (char)('0' + h / 10);
-        out[12] = (char)('0' + h % 10);
+        put_digits(out + 11, h, 2);
         out[13] = ':';
-        out[14] = (char)('0' + mi / 10);
-        out[15] = (char)('0' + mi % 10);
+        put_digits(out + 14, mi, 2);
         out[16] = ':';
-        out[17] = (char)('0' + s / 10);
-        out[18] = (char)('0' + s % 10);
+        put_digits(out + 17, s, 2);
         out[19] = '.';
-        out[20] = (char)('0' + millis / 100);
-        out[21] = (char)('0' + millis / 10 % 10);
-        out[22] = (char)('0' + millis % 10);
+        put_digits(out + 20, millis, 3);
         out[23] = 'Z';
         out[24] = '\0';
         return 24;

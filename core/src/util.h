@@ -78,6 +78,12 @@ void line_reader_free(struct line_reader *r);
  */
 int line_reader_next(struct line_reader *r, const char **line, size_t *len, int *truncated);
 
+/*
+ * Read a whole file of at most max bytes into a new NUL-terminated buffer (free
+ * it); NULL with errno set on failure (EFBIG when longer than max).
+ */
+char *file_read_all(const char *file, size_t max, size_t *len);
+
 /* A list of human-readable error sentences collected by a loader. */
 struct diag {
     size_t n;    /* number of messages */

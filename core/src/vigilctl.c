@@ -320,6 +320,17 @@ static int cmd_stats(struct ctl *x)
     return 0;
 }
 
+/* --redis, --prefix and --state-dir, taken before or after the command. */
+static void redis_opt(struct ctl *x, int ch, const char *arg)
+{
+    char **dst = ch == OPT_REDIS    ? &x->c.redis_url
+                 : ch == OPT_PREFIX ? &x->c.prefix
+                                    : &x->c.state_dir;
+
+    free(*dst);
+    *dst = xstrdup(arg);
+}
+
 int main(int argc, char **argv)
 {
     struct ctl x = {.limit = 100};
@@ -341,16 +352,9 @@ int main(int argc, char **argv)
             }
             break;
         case OPT_REDIS:
-            free(x.c.redis_url);
-            x.c.redis_url = xstrdup(optarg);
-            break;
         case OPT_PREFIX:
-            free(x.c.prefix);
-            x.c.prefix = xstrdup(optarg);
-            break;
         case OPT_STATE:
-            free(x.c.state_dir);
-            x.c.state_dir = xstrdup(optarg);
+            redis_opt(&x, ch, optarg);
             break;
         case 'h':
             usage(stdout);
@@ -405,12 +409,9 @@ int main(int argc, char **argv)
                 }
                 break;
             case OPT_REDIS:
-                free(x.c.redis_url);
-                x.c.redis_url = xstrdup(optarg);
-                break;
             case OPT_PREFIX:
-                free(x.c.prefix);
-                x.c.prefix = xstrdup(optarg);
+            case OPT_STATE:
+                redis_opt(&x, ch, optarg);
                 break;
             case 'h':
                 usage(stdout);

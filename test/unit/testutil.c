@@ -45,23 +45,11 @@ const char *test_tmpdir(void)
 
 char *test_read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    struct sbuf b = {0};
-    char chunk[8192];
     size_t n;
+    char *data = file_read_all(path, (size_t)1 << 30, &n);
 
-    if (f == NULL) {
-        return NULL;
+    if (data != NULL && len != NULL) {
+        *len = n;
     }
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        sbuf_add(&b, chunk, n);
-    }
-    fclose(f);
-    if (b.buf == NULL) {
-        sbuf_add(&b, "", 0);
-    }
-    if (len != NULL) {
-        *len = b.len;
-    }
-    return b.buf;
+    return data;
 }
