@@ -63,7 +63,7 @@ static void setup_rule(struct engine *eng, struct rule *r, struct diag *diag)
                  r->index, r->plugin);
         return;
     }
-    snprintf(label, sizeof(label), "rule:%s/%s", r->plugin, r->name);
+    snprintf(label, sizeof(label), "rule:%s/%s", r->plugin, r->name ? r->name : "(unnamed)");
     r->instance = plugin_inst_new(m, r->params, label, where, diag);
     if (r->instance != NULL) {
         keep_inst(eng, r->instance);
@@ -71,8 +71,13 @@ static void setup_rule(struct engine *eng, struct rule *r, struct diag *diag)
     for (t = 0; t < RULE_N_TRANSITIONS; t++) {
         for (i = 0; i < r->n_on[t]; i++) {
             struct rule_action *a = &r->on[t][i];
-            const struct plugin_mod *am = loader_find(&eng->ld, VG_PLUGIN_ACTION, a->plugin);
+            const struct plugin_mod *am;
             static const char *const tn[] = {"open", "update", "escalate", "resolve", "close"};
+
+            if (a->plugin == NULL) {
+                continue; /* a broken action: its error is already reported */
+            }
+            am = loader_find(&eng->ld, VG_PLUGIN_ACTION, a->plugin);
 
             snprintf(where, sizeof(where), "%s: $.rules[%d].actions.%s[%zu]", r->file, r->index,
                      tn[t], i);
@@ -81,7 +86,8 @@ static void setup_rule(struct engine *eng, struct rule *r, struct diag *diag)
                          a->plugin);
                 continue;
             }
-            snprintf(label, sizeof(label), "action:%s/%s", a->plugin, r->name);
+            snprintf(label, sizeof(label), "action:%s/%s", a->plugin,
+                     r->name ? r->name : "(unnamed)");
             strncat(where, ".params", sizeof(where) - strlen(where) - 1);
             a->instance = plugin_inst_new(am, a->params, label, where, diag);
             if (a->instance != NULL) {
@@ -132,6 +138,10 @@ struct engine *engine_new(const struct engine_cfg *cfg, struct diag *diag)
             rt->rules = xrealloc(rt->rules, (rt->n + 1) * sizeof(*rt->rules));
             rt->rules[rt->n++] = r;
         }
+    }
+    /* Lint also checks the plugin and params of rules that have other errors. */
+    for (i = 0; cfg->offline && i < eng->rs.n_broken; i++) {
+        setup_rule(eng, &eng->rs.broken[i], diag);
     }
     if (diag->n != before) {
         engine_free(eng);

@@ -73,10 +73,12 @@ struct rule {
 };
 
 struct ruleset {
-    struct rule *rules; /* all rules in file order (files sorted by name) */
-    size_t n;           /* number of rules */
-    char **files;       /* files read */
-    size_t n_files;     /* number of files */
+    struct rule *rules;  /* all rules in file order (files sorted by name) */
+    size_t n;            /* number of rules */
+    char **files;        /* files read */
+    size_t n_files;      /* number of files */
+    struct rule *broken; /* rules with errors that still name a plugin: lint checks their params */
+    size_t n_broken;     /* entries in broken */
 };
 
 /*

@@ -160,6 +160,11 @@ static void parse_top(struct rule_loader *l, fjson_object *root)
             r.file = xstrdup(l->file);
             l->rs->rules = xrealloc(l->rs->rules, (l->rs->n + 1) * sizeof(*l->rs->rules));
             l->rs->rules[l->rs->n++] = r;
+        } else if (r.plugin != NULL) {
+            /* Never run, but kept so that lint can also check its plugin and params. */
+            r.file = xstrdup(l->file);
+            l->rs->broken = xrealloc(l->rs->broken, (l->rs->n_broken + 1) * sizeof(r));
+            l->rs->broken[l->rs->n_broken++] = r;
         } else {
             rule_clear(&r);
         }
@@ -328,6 +333,10 @@ void ruleset_free(struct ruleset *rs)
         rule_clear(&rs->rules[i]);
     }
     free(rs->rules);
+    for (i = 0; i < rs->n_broken; i++) {
+        rule_clear(&rs->broken[i]);
+    }
+    free(rs->broken);
     for (i = 0; i < rs->n_files; i++) {
         free(rs->files[i]);
     }

@@ -66,6 +66,15 @@ replay)
   printf '{"rules":[{"name":"x","plugin":"nope","match":{"event.action":["a"]},"incident":{"title":"t","severity":"loud","class":"virus","procedure":"5.2.2"}}]}\n' >"$TMP/badrules/bad.json"
   if "$VIGILD" --replay /dev/null --rules "$TMP/badrules" >/dev/null 2>"$TMP/bad.err"; then fail "broken rule accepted"; fi
   grep -q "bad.json: \$.rules\[0\].incident.severity" "$TMP/bad.err" || fail "no path in rule error: $(cat "$TMP/bad.err")"
+  # rule lint reports every error of every file, the plugin's too, even in a rule with others.
+  printf '{"rules":[{"name":"y","plugin":"single","match":{"event.action":["a"]},"params":{"bogus":1},"incident":{"title":"t","severity":"high","class":"virus","procedure":"9"},"actions":{"open":[{"plugin":"nosuch"}]}}]}\n' >"$TMP/badrules/worse.json"
+  if "$VIGILCTL" rule lint "$TMP/badrules" >/dev/null 2>"$TMP/lint.err"; then fail "lint passed broken rules"; fi
+  for want in 'bad.json: $.rules[0].plugin: no rule plugin named "nope"' \
+              'bad.json: $.rules[0].incident.severity' 'worse.json: $.rules[0].incident.procedure' \
+              'worse.json: $.rules[0].params.bogus: unknown option' \
+              'worse.json: $.rules[0].actions.open[0].plugin: no action plugin named "nosuch"'; do
+    grep -qF "$want" "$TMP/lint.err" || fail "lint did not report: $want; got: $(cat "$TMP/lint.err")"
+  done
   # The example config is valid (paths swapped for the tree's), and config errors name file and key.
   build=$(cd "$(dirname "$VIGILD")/.." && pwd)
   sed -e "s#/etc/vigil/rules/normalize#$SRC/rules/normalize#" -e "s#/etc/vigil/rules#$SRC/rules#" \
