@@ -283,8 +283,9 @@ static void run_batch(struct worker *w)
     for (i = 0; i < n; i++) {
         struct job *j = w->batch[i];
 
-        if (job_needs_retry(w, j)) {
-            if (w->eng->cfg.replay) {
+        /* From the first job that must be retried on, all are: no key may overtake itself. */
+        if (n_retry > 0 || job_needs_retry(w, j)) {
+            if (w->eng->cfg.replay && n_retry == 0) {
                 log_msg(VG_LOG_ERR, "redis failed during replay: %s", store_error(w->st));
             }
             retry[n_retry++] = j;
@@ -336,17 +337,32 @@ void correlate_flush(struct worker *w)
 void *correlate_main(void *arg)
 {
     struct worker *w = arg;
+    int64_t backoff_ms = 0;
+    int64_t retry_at = 0;
     struct job *j;
 
     for (;;) {
         if (w->held_n > 0) {
-            /* Held jobs go first, once Redis answers, to keep each key's order. */
-            if (store_ok(w->st)) {
+            /*
+             * Held jobs go first, once Redis answers, to keep each key's order. A retry
+             * that gets nowhere (a read-only or busy server) backs off, 100 ms to 5 s.
+             */
+            if (time_mono_ms() >= retry_at && store_ok(w->st)) {
+                size_t before = w->held_n;
+
                 take_held(w);
                 run_batch(w);
+                if (w->held_n >= before) {
+                    backoff_ms = backoff_ms == 0 ? 100 : backoff_ms * 2;
+                    backoff_ms = backoff_ms > 5000 ? 5000 : backoff_ms;
+                    retry_at = time_mono_ms() + backoff_ms;
+                } else {
+                    backoff_ms = 0;
+                    retry_at = 0;
+                }
                 continue;
             }
-            j = queue_pop(w->q, 200);
+            j = queue_pop(w->q, 100);
             if (j != NULL) {
                 hold(w, j);
             } else if (atomic_load(&w->eng->stopping) && queue_len(w->q) == 0) {

@@ -15,57 +15,74 @@
 #define VG_CORE
 #include <vigil/plugin.h>
 
+#define STRINGIFY2(x) #x
+#define STRINGIFY(x)  STRINGIFY2(x)
+#define JOBS_KEPT_S   "256"  /* answers kept per generation */
+#define JOBS_TTL_S    "3600" /* answers kept at least this long (s) while the key is busy */
+
 /*
- * KEYS[1] cur (n of the open incident), KEYS[2] seq. ARGV: 1 base key
- * "prefix{tag}", 2 now, 3 rule, 4 class, 5 title, 6 severity, 7 procedure,
- * 8 key JSON, 9 event JSON, 10 events kept, 11 tag, 12 playbook JSON, 13 job id,
- * 14 retention in seconds (0: keep forever). Expiries are renewed when a tenth of
- * the retention has passed since the last renewal (kept_at), not on every event.
+ * KEYS: 1 cur (n of the open incident), 2 seq, 3 jobs, 4 jobs2 (the answers given
+ * to recent jobs, two generations of at most JOBS_KEPT). ARGV: 1 base key
+ * "prefix{tag}", 2 now, 3 rule, 4 class, 5 title, 6 severity, 7 procedure, 8 key
+ * JSON, 9 event JSON, 10 events kept, 11 tag, 12 playbook JSON, 13 job id, 14
+ * retention in seconds (0: keep forever).
  * Returns {transition, n, count, first_seen, severity, title}, or {"collision"}
- * when the tag already belongs to another (rule, key). A job run twice (its
- * reply was lost and the core retried) returns the first run's answer unchanged.
+ * when the tag belongs to another (rule, key). A job seen before (its reply was
+ * lost and the core retried it) gets the answer it got the first time, and
+ * nothing is applied twice. Expiries are renewed when a tenth of the retention
+ * has passed since the last renewal (kept_at), not on every event; the sequence
+ * outlives the incidents ten times over, so ids are not reused.
  */
 static struct store_script upsert_script = {
     .name = "incident_upsert",
     .lua = "local base, job, ttl = ARGV[1], ARGV[13], tonumber(ARGV[14])\n"
+           "local prev = redis.call('HGET', KEYS[3], job) or redis.call('HGET', KEYS[4], job)\n"
+           "if prev then\n"
+           "  local f = {}\n"
+           "  for x in string.gmatch(prev, '[^|]+') do f[#f + 1] = x end\n"
+           "  local title = redis.call('HGET', base .. ':inc:' .. f[2], 'title') or ARGV[5]\n"
+           "  return {f[1], f[2], tonumber(f[3]), f[4], f[5], title}\n"
+           "end\n"
            "local function keep(h)\n"
            "  if ttl > 0 then\n"
-           "    for _, k in ipairs({h, h .. ':events', h .. ':history', KEYS[1], KEYS[2]}) do\n"
+           "    for _, k in ipairs({h, h .. ':events', h .. ':history', KEYS[1]}) do\n"
            "      redis.call('EXPIRE', k, ttl)\n"
            "    end\n"
+           "    redis.call('EXPIRE', KEYS[2], ttl * 10)\n"
            "    redis.call('HSET', h, 'kept_at', ARGV[2])\n"
            "  end\n"
            "end\n"
-           "local function answer(h, n)\n"
-           "  local v = redis.call('HMGET', h, 'last_tr', 'count', 'first_seen', 'severity',\n"
-           "                       'title')\n"
-           "  return {v[1], n, tonumber(v[2]), v[3], v[4], v[5]}\n"
+           "local function answer(h, n, tr)\n"
+           "  local v = redis.call('HMGET', h, 'count', 'first_seen', 'severity', 'title')\n"
+           "  if redis.call('HLEN', KEYS[3]) >= " JOBS_KEPT_S " then\n"
+           "    redis.call('RENAME', KEYS[3], KEYS[4])\n"
+           "  end\n"
+           "  redis.call('HSET', KEYS[3], job, tr .. '|' .. n .. '|' .. v[1] .. '|' .. v[2] ..\n"
+           "             '|' .. v[3])\n"
+           "  redis.call('EXPIRE', KEYS[3], " JOBS_TTL_S ")\n"
+           "  return {tr, n, tonumber(v[1]), v[2], v[3], v[4]}\n"
            "end\n"
            "local cur = redis.call('GET', KEYS[1])\n"
            "if cur then\n"
            "  local h = base .. ':inc:' .. cur\n"
-           "  local own = redis.call('HMGET', h, 'rule', 'key', 'last_job', 'severity',\n"
-           "                         'kept_at')\n"
+           "  local own = redis.call('HMGET', h, 'rule', 'key', 'severity', 'kept_at')\n"
            "  if own[1] and (own[1] ~= ARGV[3] or own[2] ~= ARGV[8]) then\n"
            "    return {'collision'}\n"
            "  end\n"
            "  if own[1] then\n"
-           "    if own[3] == job then\n"
-           "      return answer(h, cur)\n"
-           "    end\n"
            "    redis.call('HINCRBY', h, 'count', 1)\n"
            "    local tr = 'update'\n"
-           "    if tonumber(ARGV[6]) > tonumber(own[4] or '0') then\n"
+           "    if tonumber(ARGV[6]) > tonumber(own[3] or '0') then\n"
            "      redis.call('HSET', h, 'severity', ARGV[6])\n"
            "      tr = 'escalate'\n"
            "    end\n"
-           "    redis.call('HSET', h, 'last_seen', ARGV[2], 'last_job', job, 'last_tr', tr)\n"
+           "    redis.call('HSET', h, 'last_seen', ARGV[2])\n"
            "    redis.call('LPUSH', h .. ':events', ARGV[9])\n"
            "    redis.call('LTRIM', h .. ':events', 0, tonumber(ARGV[10]) - 1)\n"
-           "    if tonumber(ARGV[2]) - tonumber(own[5] or '0') > ttl * 100 then\n"
+           "    if tonumber(ARGV[2]) - tonumber(own[4] or '0') > ttl * 100 then\n"
            "      keep(h)\n"
            "    end\n"
-           "    return answer(h, cur)\n"
+           "    return answer(h, cur, tr)\n"
            "  end\n"
            "end\n"
            "local n = tostring(redis.call('INCR', KEYS[2]))\n"
@@ -73,20 +90,46 @@ static struct store_script upsert_script = {
            "redis.call('HSET', h, 'id', ARGV[11] .. '-' .. n, 'rule', ARGV[3], 'class', ARGV[4],\n"
            "  'title', ARGV[5], 'severity', ARGV[6], 'procedure', ARGV[7], 'key', ARGV[8],\n"
            "  'status', 'open', 'first_seen', ARGV[2], 'last_seen', ARGV[2], 'count', 1,\n"
-           "  'playbook', ARGV[12], 'last_job', job, 'last_tr', 'open')\n"
+           "  'playbook', ARGV[12])\n"
            "redis.call('SET', KEYS[1], n)\n"
            "redis.call('LPUSH', h .. ':events', ARGV[9])\n"
            "keep(h)\n"
-           "return answer(h, n)\n",
+           "return answer(h, n, 'open')\n",
+};
+
+/*
+ * The history append of one job, done once: KEYS 1 history, 2 jobs, 3 jobs2;
+ * ARGV 1 job id, 2 record, 3 entries kept, 4 retention in seconds (0: none).
+ * The job's remembered answer gets a "|p" mark once its record is in the history.
+ */
+static struct store_script history_script = {
+    .name = "incident_history",
+    .lua = "local k = KEYS[2]\n"
+           "local v = redis.call('HGET', k, ARGV[1])\n"
+           "if not v then\n"
+           "  k = KEYS[3]\n"
+           "  v = redis.call('HGET', k, ARGV[1])\n"
+           "end\n"
+           "if v and string.sub(v, -2) == '|p' then\n"
+           "  return 0\n"
+           "end\n"
+           "redis.call('RPUSH', KEYS[1], ARGV[2])\n"
+           "redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)\n"
+           "if ARGV[4] ~= '0' then\n"
+           "  redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
+           "end\n"
+           "if v then\n"
+           "  redis.call('HSET', k, ARGV[1], v .. '|p')\n"
+           "end\n"
+           "return 1\n",
 };
 
 void incident_init(void)
 {
     store_script_init(&upsert_script);
+    store_script_init(&history_script);
 }
 
-#define STRINGIFY2(x) #x
-#define STRINGIFY(x)  STRINGIFY2(x)
 
 static const char *const tr_names[] = {"open", "update", "escalate", "resolve", "close"};
 
@@ -200,37 +243,44 @@ static int transient(const redisReply *rep)
 static int upsert_argv(const struct incident_pending *p, const char *tag, struct sbuf *keys,
                        const char **argv, size_t *lens)
 {
+    static const char *const suffix[] = {"", ":cur", ":seq", ":jobs", ":jobs2"};
     const struct incident_args *a = &p->a;
     static const char kept_s[] = STRINGIFY(INCIDENT_EVENTS_KEPT);
+    const char *k[5];
     size_t i;
 
-    /* keys holds "prefix{tag}\0prefix{tag}:cur\0prefix{tag}:seq\0". */
+    /* keys holds "prefix{tag}" and its :cur, :seq, :jobs and :jobs2 keys, NUL-separated. */
     sbuf_reset(keys);
-    sbuf_printf(keys, "%s{%s}", a->prefix, tag);
-    sbuf_addc(keys, '\0');
-    sbuf_printf(keys, "%s{%s}:cur", a->prefix, tag);
-    sbuf_addc(keys, '\0');
-    sbuf_printf(keys, "%s{%s}:seq", a->prefix, tag);
-    argv[2] = keys->buf;
-    argv[0] = argv[2] + strlen(argv[2]) + 1;
-    argv[1] = argv[0] + strlen(argv[0]) + 1;
-    argv[3] = p->now_s;
-    argv[4] = a->r->name;
-    argv[5] = a->r->incident_class;
-    argv[6] = p->title.buf ? p->title.buf : "";
-    argv[7] = p->sev_s;
-    argv[8] = a->r->procedure;
-    argv[9] = p->kjson.buf;
-    argv[10] = p->evjson.buf;
-    argv[11] = kept_s;
-    argv[12] = tag;
-    argv[13] = p->pb.buf;
-    argv[14] = p->job_id;
-    argv[15] = p->ttl_s;
+    for (i = 0; i < ARRAY_SIZE(suffix); i++) {
+        sbuf_printf(keys, "%s{%s}%s", a->prefix, tag, suffix[i]);
+        sbuf_addc(keys, '\0');
+    }
+    k[0] = keys->buf;
+    for (i = 1; i < ARRAY_SIZE(k); i++) {
+        k[i] = k[i - 1] + strlen(k[i - 1]) + 1;
+    }
+    argv[0] = k[1];
+    argv[1] = k[2];
+    argv[2] = k[3];
+    argv[3] = k[4];
+    argv[4] = k[0];
+    argv[5] = p->now_s;
+    argv[6] = a->r->name;
+    argv[7] = a->r->incident_class;
+    argv[8] = p->title.buf ? p->title.buf : "";
+    argv[9] = p->sev_s;
+    argv[10] = a->r->procedure;
+    argv[11] = p->kjson.buf;
+    argv[12] = p->evjson.buf;
+    argv[13] = kept_s;
+    argv[14] = tag;
+    argv[15] = p->pb.buf;
+    argv[16] = p->job_id;
+    argv[17] = p->ttl_s;
     for (i = 0; i < UPSERT_ARGC; i++) {
         lens[i] = strlen(argv[i]);
     }
-    lens[10] = p->evjson.len;
+    lens[12] = p->evjson.len;
     return 0;
 }
 
@@ -242,7 +292,7 @@ static redisReply *run_upsert(struct store *st, const struct incident_pending *p
     redisReply *rep;
 
     upsert_argv(p, tag, &keys, argv, lens);
-    rep = store_eval(st, &upsert_script, 2, UPSERT_ARGC, argv, lens);
+    rep = store_eval(st, &upsert_script, UPSERT_NKEYS, UPSERT_ARGC, argv, lens);
     sbuf_free(&keys);
     return rep;
 }
@@ -302,12 +352,12 @@ static void build_record(struct incident_pending *p, const redisReply *rep)
 size_t incident_append_post(struct store *st, struct incident_pending *p)
 {
     const struct incident_args *a = &p->a;
-    struct sbuf kopen = {0}, kstream = {0}, khist = {0};
+    struct sbuf kopen = {0}, kstream = {0}, khist = {0}, kjobs = {0}, kjobs2 = {0};
     char last_s[24];
     char old_s[24];
     char maxlen_s[16];
     char histmax_s[16];
-    size_t n = 4;
+    size_t n = 3;
 
     if (p->rc != VG_OK) {
         p->n_post = 0;
@@ -317,35 +367,39 @@ size_t incident_append_post(struct store *st, struct incident_pending *p)
     sbuf_printf(&kstream, "%sstream", a->prefix);
     incident_hash_key(a->prefix, p->rec.id, &khist);
     sbuf_adds(&khist, ":history");
+    sbuf_printf(&kjobs, "%s{%s}:jobs", a->prefix, p->tag);
+    sbuf_printf(&kjobs2, "%s{%s}:jobs2", a->prefix, p->tag);
     snprintf(last_s, sizeof(last_s), "%" PRId64, a->now_ms);
     snprintf(old_s, sizeof(old_s), "(%" PRId64, a->now_ms - a->retention_ms);
     snprintf(maxlen_s, sizeof(maxlen_s), "%d", STREAM_MAXLEN);
-    snprintf(histmax_s, sizeof(histmax_s), "-%d", INCIDENT_HISTORY_MAX);
+    snprintf(histmax_s, sizeof(histmax_s), "%d", INCIDENT_HISTORY_MAX);
     {
         const char *z[] = {"ZADD", kopen.buf, last_s, p->rec.id};
-        const char *x[] = {"XADD",   kstream.buf, "MAXLEN", "~",
-                           maxlen_s, "*",         "record", p->rec.json.buf};
-        size_t xl[] = {4, kstream.len, 6, 1, strlen(maxlen_s), 1, 6, p->rec.json.len};
-        const char *h[] = {"RPUSH", khist.buf, p->rec.json.buf};
-        size_t hl[] = {5, khist.len, p->rec.json.len};
-        const char *t[] = {"LTRIM", khist.buf, histmax_s, "-1"};
+        /* The stream is at least once: a retried job may add its record again, with its id. */
+        const char *x[] = {"XADD", kstream.buf, "MAXLEN",        "~",   maxlen_s,
+                           "*",    "record",    p->rec.json.buf, "job", p->job_id};
+        size_t xl[] = {4, kstream.len,      6, 1, strlen(maxlen_s), 1, 6, p->rec.json.len,
+                       3, strlen(p->job_id)};
+        const char *h[] = {khist.buf,       kjobs.buf, kjobs2.buf, p->job_id,
+                           p->rec.json.buf, histmax_s, p->ttl_s};
+        size_t hl[] = {khist.len,       kjobs.len,         kjobs2.len,      strlen(p->job_id),
+                       p->rec.json.len, strlen(histmax_s), strlen(p->ttl_s)};
 
         store_append(st, 4, z, NULL);
-        store_append(st, 8, x, xl);
-        store_append(st, 3, h, hl);
-        store_append(st, 4, t, NULL);
+        store_append(st, 10, x, xl);
+        store_append_eval(st, &history_script, 3, 7, h, hl);
         if (a->retention_ms > 0 && p->rec.transition == VG_TR_OPEN) {
-            const char *e[] = {"EXPIRE", khist.buf, p->ttl_s};
             const char *d[] = {"ZREMRANGEBYSCORE", kopen.buf, "-inf", old_s};
 
-            store_append(st, 3, e, NULL);
             store_append(st, 4, d, NULL);
-            n += 2;
+            n++;
         }
     }
     sbuf_free(&kopen);
     sbuf_free(&kstream);
     sbuf_free(&khist);
+    sbuf_free(&kjobs);
+    sbuf_free(&kjobs2);
     p->n_post = n;
     return n;
 }
@@ -389,7 +443,7 @@ int incident_begin(struct store *st, struct incident_pending *p)
     int rc;
 
     upsert_argv(p, p->tag, &keys, argv, lens);
-    rc = store_append_eval(st, &upsert_script, 2, UPSERT_ARGC, argv, lens);
+    rc = store_append_eval(st, &upsert_script, UPSERT_NKEYS, UPSERT_ARGC, argv, lens);
     sbuf_free(&keys);
     return rc == 0 ? VG_OK : VG_EIO;
 }
@@ -427,8 +481,10 @@ void incident_finish(struct store *st, struct incident_pending *p, const redisRe
         goto out;
     }
     if (rep->type == REDIS_REPLY_ERROR) {
-        log_msg(transient(rep) ? VG_LOG_WARNING : VG_LOG_ERR,
-                "incident script failed for rule %s: %s", p->a.r->name, rep->str);
+        static struct log_limit lim;
+
+        log_limited(&lim, transient(rep) ? VG_LOG_WARNING : VG_LOG_ERR,
+                    "incident script failed for rule %s: %s", p->a.r->name, rep->str);
         p->rc = transient(rep) ? VG_EIO : VG_ERR;
         goto out;
     }
@@ -464,7 +520,9 @@ int incident_check_post(redisReply **reps, size_t n, const char *id)
             return VG_EIO;
         }
         if (reps[i]->type == REDIS_REPLY_ERROR) {
-            log_msg(VG_LOG_ERR, "cannot index incident %s: %s", id, reps[i]->str);
+            static struct log_limit lim;
+
+            log_limited(&lim, VG_LOG_ERR, "cannot index incident %s: %s", id, reps[i]->str);
             if (transient(reps[i])) {
                 rc = VG_EIO;
             }
@@ -473,36 +531,51 @@ int incident_check_post(redisReply **reps, size_t n, const char *id)
     return rc;
 }
 
-int incident_upsert(struct store *st, const struct incident_args *a, struct incident_rec *rec)
+/* One synchronous attempt of incident_upsert: the script, then its follow-up writes. */
+static int upsert_once(struct store *st, struct incident_pending *p)
 {
-    struct incident_pending p;
     redisReply *reps[1 + INCIDENT_POST_MAX] = {NULL};
     size_t i;
     int rc;
 
-    incident_pending_init(&p, a);
-    if (incident_begin(st, &p) != VG_OK || store_flush(st, reps, 1) != 0) {
-        rc = VG_EIO;
-        goto out;
+    if (incident_begin(st, p) != VG_OK || store_flush(st, reps, 1) != 0) {
+        return VG_EIO;
     }
-    incident_finish(st, &p, reps[0]);
-    rc = p.rc;
+    incident_finish(st, p, reps[0]);
+    rc = p->rc;
     if (rc == VG_OK) {
-        incident_append_post(st, &p);
-        rc = store_flush(st, reps + 1, p.n_post) != 0
+        incident_append_post(st, p);
+        rc = store_flush(st, reps + 1, p->n_post) != 0
                  ? VG_EIO
-                 : incident_check_post(reps + 1, p.n_post, p.rec.id);
+                 : incident_check_post(reps + 1, p->n_post, p->rec.id);
     }
-    rec->transition = p.rec.transition;
-    memcpy(rec->id, p.rec.id, sizeof(rec->id));
-    sbuf_reset(&rec->json);
-    sbuf_add(&rec->json, p.rec.json.buf ? p.rec.json.buf : "", p.rec.json.len);
-out:
     for (i = 0; i < ARRAY_SIZE(reps); i++) {
         if (reps[i] != NULL) {
             freeReplyObject(reps[i]);
         }
     }
+    return rc;
+}
+
+int incident_upsert(struct store *st, const struct incident_args *a, struct incident_rec *rec)
+{
+    struct incident_pending p;
+    int attempt;
+    int rc = VG_EIO;
+
+    incident_pending_init(&p, a);
+    /* A second try when a passing error (NOSCRIPT after a script flush) left Redis up. */
+    for (attempt = 0; attempt < 2; attempt++) {
+        sbuf_reset(&p.rec.json);
+        rc = upsert_once(st, &p);
+        if (rc != VG_EIO || !store_ok(st)) {
+            break;
+        }
+    }
+    rec->transition = p.rec.transition;
+    memcpy(rec->id, p.rec.id, sizeof(rec->id));
+    sbuf_reset(&rec->json);
+    sbuf_add(&rec->json, p.rec.json.buf ? p.rec.json.buf : "", p.rec.json.len);
     incident_pending_free(&p);
     return rc;
 }

@@ -22,8 +22,9 @@
 #define INCIDENT_HISTORY_MAX 200 /* history entries kept per incident */
 #define STREAM_MAXLEN        100000
 #define INCIDENT_TAG_PROBES  4 /* tags tried when a crafted key collides with another's */
-#define INCIDENT_POST_MAX    6 /* commands an upsert queues after its script, at most */
-#define UPSERT_ARGC          16
+#define INCIDENT_POST_MAX    4 /* commands an upsert queues after its script, at most */
+#define UPSERT_NKEYS         4
+#define UPSERT_ARGC          18
 
 /* The result of one upsert. */
 struct incident_rec {

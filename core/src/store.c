@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -152,9 +153,71 @@ static void sha1_hex(const void *data, size_t len, char out[41])
  * Fill s->sha with the lowercase hex SHA-1 of s->lua, the digest Redis gives
  * the script. Call once before the script is used; any thread.
  */
+/*
+ * The text of every script initialized in this process (copies, by SHA1), loaded
+ * on each new connection. The copies live as long as the process.
+ */
+static pthread_mutex_t scripts_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char sha[41]; /* hex SHA1 */
+    char *lua;    /* owned copy of the text */
+} scripts[32];
+static size_t n_scripts;
+
+static void free_scripts(void)
+{
+    while (n_scripts > 0) {
+        free(scripts[--n_scripts].lua);
+    }
+}
+
 void store_script_init(struct store_script *s)
 {
+    size_t i;
+
     sha1_hex(s->lua, strlen(s->lua), s->sha);
+    pthread_mutex_lock(&scripts_lock);
+    for (i = 0; i < n_scripts && strcmp(scripts[i].sha, s->sha) != 0; i++) {
+    }
+    if (i == n_scripts && n_scripts < ARRAY_SIZE(scripts)) {
+        if (n_scripts == 0) {
+            atexit(free_scripts);
+        }
+        memcpy(scripts[n_scripts].sha, s->sha, sizeof(s->sha));
+        scripts[n_scripts].lua = xstrdup(s->lua);
+        n_scripts++;
+    }
+    pthread_mutex_unlock(&scripts_lock);
+}
+
+/*
+ * SCRIPT LOAD every known script on a fresh connection, so that pipelined
+ * EVALSHAs do not meet NOSCRIPT after a Redis restart. 0, or -1 on an I/O error.
+ */
+static int preload_scripts(redisContext *c)
+{
+    size_t i;
+    size_t n;
+    int rc = 0;
+
+    pthread_mutex_lock(&scripts_lock);
+    n = n_scripts;
+    for (i = 0; i < n; i++) {
+        const char *argv[] = {"SCRIPT", "LOAD", scripts[i].lua};
+
+        redisAppendCommandArgv(c, 3, argv, NULL);
+    }
+    pthread_mutex_unlock(&scripts_lock);
+    for (i = 0; i < n; i++) {
+        void *r = NULL;
+
+        if (redisGetReply(c, &r) != REDIS_OK) {
+            rc = -1;
+            break;
+        }
+        freeReplyObject(r);
+    }
+    return rc;
 }
 
 /* URL parsing. */
@@ -348,6 +411,10 @@ static redisContext *dial(struct store *st)
         goto out_free;
     }
     freeReplyObject(r);
+    if (preload_scripts(c) != 0) {
+        set_err(st, c->errstr);
+        goto out_free;
+    }
     /* Programs that action plugins start must not inherit the connection. */
     fcntl(c->fd, F_SETFD, FD_CLOEXEC);
     return c;
@@ -761,7 +828,13 @@ int store_append_eval(struct store *st, struct store_script *s, int nkeys, int a
 }
 
 /* Replace NOSCRIPT replies of queued evals by the results of synchronous re-runs. */
-static int rerun_noscript(struct store *st, redisReply **replies, size_t n)
+/*
+ * Load the scripts whose queued EVALSHA met NOSCRIPT (someone flushed the
+ * scripts while this connection was up), once each. The NOSCRIPT replies stay
+ * in their slots: re-running those evals now would put them after the later
+ * commands of the batch, so the caller retries them in order instead.
+ */
+static int reload_noscript(struct store *st, redisReply **replies, size_t n)
 {
     struct store_script **loaded = NULL;
     size_t n_loaded = 0;
@@ -771,26 +844,24 @@ static int rerun_noscript(struct store *st, redisReply **replies, size_t n)
 
     for (i = 0; i < n && rc == 0; i++) {
         struct pending *p = &st->pending[i];
+        redisReply *fail = NULL;
 
         if (p->script == NULL || !is_noscript(replies[i])) {
             continue;
         }
-        freeReplyObject(replies[i]);
-        replies[i] = NULL;
         for (k = 0; k < n_loaded && loaded[k] != p->script; k++) {
         }
-        if (k == n_loaded) {
-            if (load_script(st, p->script, &replies[i]) != 0) {
-                rc = replies[i] != NULL ? 0 : -1;
-                continue;
-            }
-            loaded = xrealloc(loaded, (n_loaded + 1) * sizeof(*loaded));
-            loaded[n_loaded++] = p->script;
+        if (k < n_loaded) {
+            continue;
         }
-        replies[i] = run_argv(st, p->argc, p->argv, p->lens);
-        if (replies[i] == NULL) {
-            rc = -1;
+        if (load_script(st, p->script, &fail) != 0) {
+            rc = fail != NULL ? 0 : -1;
         }
+        if (fail != NULL) {
+            freeReplyObject(fail);
+        }
+        loaded = xrealloc(loaded, (n_loaded + 1) * sizeof(*loaded));
+        loaded[n_loaded++] = p->script;
     }
     free(loaded);
     return rc;
@@ -831,7 +902,7 @@ int store_flush(struct store *st, redisReply **replies, size_t n)
         }
         replies[i] = r;
     }
-    if (rerun_noscript(st, replies, n) != 0) {
+    if (reload_noscript(st, replies, n) != 0) {
         goto out_free;
     }
     rc = 0;

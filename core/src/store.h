@@ -21,7 +21,10 @@ struct store_script {
     char sha[41];     /* hex SHA1 of lua, filled by store_script_init */
 };
 
-/* Compute s->sha from s->lua. */
+/*
+ * Compute s->sha from s->lua and register the script: every new connection
+ * loads the registered scripts (SCRIPT LOAD) before its first command.
+ */
 void store_script_init(struct store_script *s);
 
 /*
@@ -59,9 +62,10 @@ int store_append_eval(struct store *st, struct store_script *s, int nkeys, int a
                       const char **argv, const size_t *lens);
 /*
  * Read the replies of every queued command into replies[0..n-1] (n must equal
- * the number appended). NOSCRIPT errors of queued scripts are handled by loading
- * the script and re-running that command. Returns 0, or -1 when the connection
- * failed (every slot NULL then).
+ * the number appended). A queued script that met NOSCRIPT (the scripts were
+ * flushed meanwhile) keeps its NOSCRIPT error reply, and the script is loaded,
+ * so that the caller retries it, in order, with the commands after it. Returns
+ * 0, or -1 when the connection failed (every slot NULL then).
  */
 int store_flush(struct store *st, redisReply **replies, size_t n);
 

@@ -445,6 +445,33 @@ void log_msg(int level, const char *fmt, ...)
     va_end(ap);
 }
 
+void log_limited(struct log_limit *l, int level, const char *fmt, ...)
+{
+    long long now = time_mono_ms();
+    long long last = atomic_load(&l->last_ms);
+    unsigned long long skipped;
+    char line[1024];
+    va_list ap;
+
+    if (last != 0 && now - last < 10000) {
+        atomic_fetch_add(&l->skipped, 1);
+        return;
+    }
+    if (!atomic_compare_exchange_strong(&l->last_ms, &last, now)) {
+        atomic_fetch_add(&l->skipped, 1);
+        return;
+    }
+    skipped = atomic_exchange(&l->skipped, 0);
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (skipped > 0) {
+        log_msg(level, "%s (and %llu similar in the last 10 s)", line, skipped);
+    } else {
+        log_msg(level, "%s", line);
+    }
+}
+
 int64_t time_now_ms(void)
 {
     struct timespec ts;

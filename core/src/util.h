@@ -8,6 +8,7 @@
 #define VG_CORE_UTIL_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -98,6 +99,15 @@ void log_set_level(int level);
 int log_get_level(void);
 void log_msg(int level, const char *fmt, ...) UTIL_PRINTF(2, 3);
 void log_vmsg(int level, const char *fmt, va_list ap) UTIL_VPRINTF(2);
+
+/* A rate limit for one kind of log line (static storage, shared by threads). */
+struct log_limit {
+    atomic_llong last_ms;  /* monotonic ms of the last line written */
+    atomic_ullong skipped; /* lines suppressed since */
+};
+
+/* log_msg at most once per 10 s per limit; the next line says how many were suppressed. */
+void log_limited(struct log_limit *l, int level, const char *fmt, ...) UTIL_PRINTF(3, 4);
 
 /* Clocks in milliseconds: wall clock since the epoch, and monotonic. */
 int64_t time_now_ms(void);

@@ -149,6 +149,18 @@ redis_down)
   pids+=($!)
   wait_for 30 has_at_least "$TMP/rd.out" '"transition":"open"' 6 || fail "held events not correlated after Redis came back"
   grep -q 'redis' "$TMP/rd.err" || fail "no log line about the Redis outage"
+  # A server that answers but refuses writes (a replica during fail-over): events are held,
+  # retried with back-off, and each counted exactly once when writes come back.
+  sock2="$sock"
+  wait_for 10 redis-cli -s "$sock2" ping || fail "redis-server did not restart"
+  redis-cli -s "$sock2" replicaof 127.0.0.1 1 >/dev/null
+  for i in 1 2 3 4 5; do send "$i" 200; done
+  wait_for 20 grep -q 'READONLY' "$TMP/rd.err" || fail "no log line about the read-only server"
+  redis-cli -s "$sock2" replicaof no one >/dev/null
+  wait_for 30 grep -q '"key":{"host.name":"web1","source.ip":"192.0.2.200"},[^}]*"count":5,' "$TMP/rd.out" ||
+    fail "events held during READONLY not correlated"
+  [ "$(grep -c '"source.ip":"192.0.2.200"' "$TMP/rd.out")" -eq 5 ] || fail "a held event was counted twice or lost"
+  [ "$(grep -c '"transition":"open".*"source.ip":"192.0.2.200"' "$TMP/rd.out")" -eq 1 ] || fail "the incident opened twice"
   kill -TERM "$VPID"; wait "$VPID" || fail "vigild exit status"
   ;;
 actions)

@@ -23,8 +23,8 @@ static int setup(void)
     if (url == NULL) {
         return -1;
     }
-    st = store_open(url, 2000, err, sizeof(err));
     incident_init();
+    st = store_open(url, 2000, err, sizeof(err));
     return st != NULL && store_ok(st) ? 0 : -1;
 }
 
@@ -136,7 +136,7 @@ static void test_open_update_escalate(void)
     /* Every key of the pair carries the id's tag; index, stream and history exist. */
     CU_ASSERT_EQUAL(incident_hash_key("t1:", id, &k), 0);
     CU_ASSERT_EQUAL(strncmp(k.buf + 4, id, 16), 0);
-    CU_ASSERT_EQUAL(cmd_int("HLEN %s", k.buf), 15);
+    CU_ASSERT_EQUAL(cmd_int("HLEN %s", k.buf), 13);
     sbuf_adds(&k, ":events");
     CU_ASSERT_EQUAL(cmd_int("LLEN %s", k.buf), 4);
     CU_ASSERT_EQUAL(cmd_int("ZCARD %s", "t1:open"), 1);
@@ -258,6 +258,23 @@ static void test_retry_is_idempotent(void)
     CU_ASSERT_EQUAL(incident_upsert(st, &a, &rec), VG_OK);
     CU_ASSERT_EQUAL(rec.transition, VG_TR_UPDATE);
     CU_ASSERT_PTR_NOT_NULL(strstr(rec.json.buf, "\"count\":2"));
+    /* An older job of the same incident, retried after later ones: still its own answer. */
+    a.job_id = "job-1";
+    CU_ASSERT_EQUAL(incident_upsert(st, &a, &rec), VG_OK);
+    CU_ASSERT_EQUAL(rec.transition, VG_TR_OPEN);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec.json.buf, "\"count\":1"));
+    a.job_id = "job-3";
+    CU_ASSERT_EQUAL(incident_upsert(st, &a, &rec), VG_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec.json.buf, "\"count\":3"));
+    /* Each job's record is in the history once, however often it was retried. */
+    {
+        struct sbuf k = {0};
+
+        incident_hash_key("t5:", rec.id, &k);
+        sbuf_adds(&k, ":history");
+        CU_ASSERT_EQUAL(cmd_int("LLEN %s", k.buf), 3);
+        sbuf_free(&k);
+    }
     sbuf_free(&rec.json);
     event_unref(ev);
 }

@@ -499,26 +499,53 @@ static void test_pipeline(void)
         freeReplyObject(slot[i]);
     }
 
-    /* After SCRIPT FLUSH every queued eval is re-run once, in addition to the batch. */
+    /*
+     * After SCRIPT FLUSH the queued evals keep their NOSCRIPT replies (no re-run out
+     * of order), the scripts are loaded, and the same batch queued again succeeds.
+     */
     must(st, "SCRIPT FLUSH");
     {
         const char *inc[] = {"test:store:counter", "1"};
         const char *echo[] = {"k", "v"};
         const char *ping[] = {"PING"};
+        int round;
 
-        store_append_eval(st, &incr_script, 1, 2, inc, NULL);
-        store_append(st, 1, ping, NULL);
-        store_append_eval(st, &echo_script, 1, 2, echo, NULL);
-        store_append_eval(st, &incr_script, 1, 2, inc, NULL);
-        CU_ASSERT_EQUAL_FATAL(store_flush(st, slot, 4), 0);
-        CU_ASSERT(is_int(slot[0], counter + 1));
-        CU_ASSERT(is_str(slot[1], "PONG"));
-        CU_ASSERT(slot[2] != NULL && slot[2]->type == REDIS_REPLY_ARRAY && slot[2]->elements == 5 &&
-                  is_str(slot[2]->element[1], "v"));
-        CU_ASSERT(is_int(slot[3], counter + 2));
-        for (i = 0; i < 4; i++) {
-            freeReplyObject(slot[i]);
+        for (round = 0; round < 2; round++) {
+            store_append_eval(st, &incr_script, 1, 2, inc, NULL);
+            store_append(st, 1, ping, NULL);
+            store_append_eval(st, &echo_script, 1, 2, echo, NULL);
+            store_append_eval(st, &incr_script, 1, 2, inc, NULL);
+            CU_ASSERT_EQUAL_FATAL(store_flush(st, slot, 4), 0);
+            CU_ASSERT(is_str(slot[1], "PONG"));
+            if (round == 0) {
+                CU_ASSERT(slot[0] != NULL && slot[0]->type == REDIS_REPLY_ERROR &&
+                          strncmp(slot[0]->str, "NOSCRIPT", 8) == 0);
+                CU_ASSERT(slot[2] != NULL && slot[2]->type == REDIS_REPLY_ERROR);
+                CU_ASSERT(slot[3] != NULL && slot[3]->type == REDIS_REPLY_ERROR);
+            } else {
+                CU_ASSERT(is_int(slot[0], counter + 1));
+                CU_ASSERT(slot[2] != NULL && slot[2]->type == REDIS_REPLY_ARRAY &&
+                          slot[2]->elements == 5 && is_str(slot[2]->element[1], "v"));
+                CU_ASSERT(is_int(slot[3], counter + 2));
+            }
+            for (i = 0; i < 4; i++) {
+                freeReplyObject(slot[i]);
+            }
         }
+    }
+    /* A new connection loads every registered script before its first command. */
+    must(st, "SCRIPT FLUSH");
+    {
+        char err[256];
+        struct store *fresh = store_open(test_redis_url(), 2000, err, sizeof(err));
+        const char *inc[] = {"test:store:counter", "1"};
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(fresh);
+        store_append_eval(fresh, &incr_script, 1, 2, inc, NULL);
+        CU_ASSERT_EQUAL(store_flush(fresh, slot, 1), 0);
+        CU_ASSERT(is_int(slot[0], counter + 3));
+        freeReplyObject(slot[0]);
+        store_close(fresh);
     }
 
     /* Asking for the wrong number of replies fails the batch; the store recovers. */
