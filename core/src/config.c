@@ -128,6 +128,10 @@ static int get_list(fjson_object *v, struct strvec *out, const char *file, const
     }
     strvec_clear(out);
     n = fjson_object_array_length(v);
+    if (n > CONFIG_MAX_PATHS) {
+        diag_add(diag, "%s: $.%s: at most %d entries, not %zu", file, key, CONFIG_MAX_PATHS, n);
+        return -1;
+    }
     for (i = 0; i < n; i++) {
         fjson_object *e = fjson_object_array_get_idx(v, i);
 

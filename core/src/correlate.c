@@ -208,7 +208,7 @@ static void complete(struct worker *w, struct job *j)
         if (eng->cfg.records_out != NULL) {
             engine_write_line(eng, eng->cfg.records_out, p->rec.json.buf, p->rec.json.len);
         }
-        for (i = 0; i < r->n_on[p->rec.transition]; i++) {
+        for (i = 0; !eng->cfg.no_actions && i < r->n_on[p->rec.transition]; i++) {
             dispatcher_submit(eng->disp, r->on[p->rec.transition][i].instance, r->name,
                               p->rec.transition, p->rec.id, p->rec.json.buf, p->rec.json.len);
         }

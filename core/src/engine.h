@@ -39,6 +39,7 @@ struct engine_cfg {
     int default_tz_min;        /* zone for timestamps without one, minutes east */
     int offline;               /* 1: load and check only; no Redis, no threads */
     int64_t retention_ms;      /* incidents expire this long after their last event */
+    int no_actions;            /* 1: transitions call no action plugins (replay by default) */
     int64_t ref_ms;            /* replay: "now" for stamps without a year (0: the clock) */
 };
 

@@ -33,39 +33,41 @@ struct opts {
     int check;               /* --check: load everything and exit */
     int year;                /* --year: year of stamps without one (0: from the clock) */
     int describe;            /* --describe-plugins */
+    int actions;             /* --actions: replay runs action plugins */
     const char *schema_dir;  /* --schema-dir: write each plugin's params schema there */
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: vigild [-c FILE] [options]          run the daemon\n"
-            "       vigild --replay FILE|- [options]    correlate a log in event time and exit\n"
-            "\n"
-            "  -c, --config FILE      JSON config (schemas/vigild.schema.json)\n"
-            "      --replay FILE|-    read syslog lines or JSON events, print incident records\n"
-            "                         on stdout, fire due timers, exit; starts from empty state\n"
-            "      --keep-state       replay into the configured Redis prefix and keep it\n"
-            "      --year YYYY        replay: year of timestamps that carry none (default: the\n"
-            "                         current year, rolled back for dates in the future)\n"
-            "      --rules PATH       rule file or directory (repeatable; replaces configured)\n"
-            "      --normalize PATH   template file or directory (repeatable; replaces)\n"
-            "      --plugins DIR      plugin directory (repeatable; replaces)\n"
-            "      --redis URL        host:port, redis://host:port/db or unix:/path (replaces;\n"
-            "                         without one vigild starts a private redis-server)\n"
-            "      --prefix P         Redis key prefix (default vigil:)\n"
-            "      --state-dir DIR    where the embedded Redis lives\n"
-            "      --events-out FILE  every normalized event as a JSON line ('-': stdout)\n"
-            "      --listen-udp A:P   syslog over UDP (repeatable; default 127.0.0.1:5514)\n"
-            "      --listen-tcp A:P   syslog over TCP (repeatable; default 127.0.0.1:5514)\n"
-            "      --workers N        correlation threads (default 2; replay uses 1)\n"
-            "      --max-message N    longest syslog message kept, bytes (default 8192)\n"
-            "      --check            load config, plugins, rules and templates, then exit\n"
-            "      --describe-plugins print every loaded plugin and its options, then exit;\n"
-            "                         with --schema-dir DIR write DIR/KIND_NAME.schema.json\n"
-            "  -v, --verbose          log debug messages\n"
-            "  -h, --help             this text\n"
-            "  -V, --version          print the version\n");
+    fprintf(f, "usage: vigild [-c FILE] [options]          run the daemon\n"
+               "       vigild --replay FILE|- [options]    correlate a log in event time and exit\n"
+               "\n"
+               "  -c, --config FILE      JSON config (schemas/vigild.schema.json)\n"
+               "      --replay FILE|-    read syslog lines or JSON events, print incident records\n"
+               "                         on stdout, exit; starts from empty state; runs no\n"
+               "                         actions unless --actions is given\n"
+               "      --actions          replay: run the rules' action plugins too\n"
+               "      --keep-state       replay into the configured Redis prefix and keep it\n"
+               "      --year YYYY        replay: year of timestamps that carry none (default: the\n"
+               "                         current year, rolled back for dates in the future)\n"
+               "      --rules PATH       rule file or directory (repeatable; replaces configured)\n"
+               "      --normalize PATH   template file or directory (repeatable; replaces)\n"
+               "      --plugins DIR      plugin directory (repeatable; replaces)\n"
+               "      --redis URL        host:port, redis://host:port/db or unix:/path (replaces;\n"
+               "                         without one vigild starts a private redis-server)\n"
+               "      --prefix P         Redis key prefix (default vigil:)\n"
+               "      --state-dir DIR    where the embedded Redis lives\n"
+               "      --events-out FILE  every normalized event as a JSON line ('-': stdout)\n"
+               "      --listen-udp A:P   syslog over UDP (repeatable; default 127.0.0.1:5514)\n"
+               "      --listen-tcp A:P   syslog over TCP (repeatable; default 127.0.0.1:5514)\n"
+               "      --workers N        correlation threads (default 2; replay uses 1)\n"
+               "      --max-message N    longest syslog message kept, bytes (default 8192)\n"
+               "      --check            load config, plugins, rules and templates, then exit\n"
+               "      --describe-plugins print every loaded plugin and its options, then exit;\n"
+               "                         with --schema-dir DIR write DIR/KIND_NAME.schema.json\n"
+               "  -v, --verbose          log debug messages\n"
+               "  -h, --help             this text\n"
+               "  -V, --version          print the version\n");
 }
 
 enum {
@@ -85,6 +87,7 @@ enum {
     OPT_CHECK,
     OPT_YEAR,
     OPT_DESCRIBE,
+    OPT_ACTIONS,
     OPT_SCHEMA_DIR,
 };
 
@@ -106,6 +109,7 @@ static const struct option long_opts[] = {
     {"check", no_argument, NULL, OPT_CHECK},
     {"year", required_argument, NULL, OPT_YEAR},
     {"describe-plugins", no_argument, NULL, OPT_DESCRIBE},
+    {"actions", no_argument, NULL, OPT_ACTIONS},
     {"schema-dir", required_argument, NULL, OPT_SCHEMA_DIR},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -214,6 +218,9 @@ static void parse_args(int argc, char **argv, struct vg_config *c, struct opts *
             break;
         case OPT_DESCRIBE:
             o->describe = 1;
+            break;
+        case OPT_ACTIONS:
+            o->actions = 1;
             break;
         case OPT_SCHEMA_DIR:
             o->schema_dir = optarg;
@@ -582,6 +589,8 @@ int main(int argc, char **argv)
     ec.default_tz_min = c.default_tz_min;
     ec.offline = o.check;
     ec.retention_ms = c.retention_ms;
+    /* Trying rules on old logs must not page anyone: replay runs actions only on request. */
+    ec.no_actions = o.replay != NULL && !o.actions;
     if (o.year != 0) {
         /* The last second of that year: every month of a stamp without a year falls in it. */
         ec.ref_ms = (time_days_from_civil(o.year, 12, 31) * 86400 + 86399) * 1000;
