@@ -6,7 +6,6 @@
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,11 +19,8 @@
 #include "describe.h"
 #include "engine.h"
 #include "input.h"
-#include "redis_embed.h"
+#include "session.h"
 #include "store.h"
-
-/* Longest replay line kept: a syslog message or a JSON event with its original. */
-#define REPLAY_LINE_MAX (256 * 1024)
 
 struct opts {
     const char *config_file; /* -c */
@@ -279,84 +275,6 @@ static int describe_plugins(const struct vg_config *c, const char *dir)
     return rc;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-/* Delete every key under prefix (replay clean-up in a shared Redis). */
-static void drop_prefix(const char *url, const char *prefix)
-{
-    char err[256];
-    struct store *st = store_open(url, 2000, err, sizeof(err));
-    char *match = xasprintf("%s*", prefix);
-    char cursor[32] = "0";
-
-    if (st == NULL) {
-        free(match);
-        return;
-    }
-    do {
-        const char *a[] = {"SCAN", cursor, "MATCH", match, "COUNT", "1000"};
-        redisReply *r = store_cmd(st, 6, a, NULL);
-        size_t i;
-
-        if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-            if (r != NULL) {
-                freeReplyObject(r);
-            }
-            break;
-        }
-        snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-        for (i = 0; i < r->element[1]->elements; i++) {
-            const char *d[] = {"UNLINK", r->element[1]->element[i]->str};
-            redisReply *x = store_cmd(st, 2, d, NULL);
-
-            if (x != NULL) {
-                freeReplyObject(x);
-            }
-        }
-        freeReplyObject(r);
-    } while (strcmp(cursor, "0") != 0);
-    free(match);
-    store_close(st);
-}
-
-static int run_replay(struct engine *eng, const char *path, size_t max_line)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    struct line_reader lr;
-    const char *line;
-    size_t len;
-    int truncated;
-    int r;
-    int rc;
-
-    if (f == NULL) {
-        fprintf(stderr, "vigild: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    line_reader_init(&lr, f, max_line);
-    while ((r = line_reader_next(&lr, &line, &len, &truncated)) == 1) {
-        if (len > 0) {
-            engine_process_line(eng, line, len, truncated);
-        }
-    }
-    if (r < 0) {
-        fprintf(stderr, "vigild: error reading %s: %s\n", path, strerror(errno));
-    }
-    line_reader_free(&lr);
-    if (f != stdin) {
-        fclose(f);
-    }
-    rc = engine_finish(eng);
-    return r < 0 ? -1 : rc;
-}
-
 static int start_listeners(struct vg_config *c, struct engine *eng, struct listener **ls,
                            size_t *n_ls)
 {
@@ -497,17 +415,9 @@ int main(int argc, char **argv)
 {
     struct vg_config c;
     struct opts o = {0};
-    struct diag diag = {0};
-    struct engine_cfg ec = {0};
-    struct redis_embed *embed = NULL;
-    struct engine *eng = NULL;
-    FILE *events = NULL;
-    char *url = NULL;
-    char *prefix = NULL;
-    char tmpdir[] = "/tmp/vigil-replay.XXXXXX";
-    int is_tmp = 0;
+    struct session ses;
+    struct session_opts so = {0};
     sigset_t set;
-    size_t i;
     int rc = 1;
 
     signal(SIGPIPE, SIG_IGN);
@@ -522,118 +432,28 @@ int main(int argc, char **argv)
     if (o.replay == NULL) {
         pthread_sigmask(SIG_BLOCK, &set, NULL);
     }
-
-    prefix = xstrdup(c.prefix);
     if (o.describe) {
         rc = describe_plugins(&c, o.schema_dir) == 0 ? 0 : 1;
-        goto out;
+        config_free(&c);
+        return rc;
     }
-    if (o.check) {
-        url = xstrdup("");
-    } else if (c.redis_url != NULL) {
-        url = xstrdup(c.redis_url);
-        if (o.replay != NULL && !o.keep_state) {
-            free(prefix);
-            prefix =
-                xasprintf("%sreplay:%d.%lld:", c.prefix, (int)getpid(), (long long)time_now_ms());
-        }
-    } else {
-        char buf[600];
-        char err[1024];
-        const char *dir;
-        char *sub = NULL;
-
-        if (o.replay != NULL && !o.keep_state) {
-            if (mkdtemp(tmpdir) == NULL) {
-                fprintf(stderr, "vigild: cannot create a temporary directory: %s\n",
-                        strerror(errno));
-                goto out;
-            }
-            is_tmp = 1;
-            dir = tmpdir;
+    so.prog = "vigild";
+    so.replay = o.replay != NULL;
+    so.keep_state = o.keep_state;
+    so.check = o.check;
+    so.actions = o.actions;
+    so.year = o.year;
+    if (session_open(&ses, &c, &so) == 0) {
+        if (o.check) {
+            printf("vigild: configuration OK (%zu rules)\n", engine_n_rules(ses.eng));
+            rc = 0;
+        } else if (o.replay != NULL) {
+            rc = session_replay(&ses, o.replay) == 0 ? 0 : 1;
         } else {
-            sub = xasprintf("%s/redis", c.state_dir);
-            dir = sub;
-        }
-        embed = redis_embed_start(dir, !is_tmp, buf, sizeof(buf), err, sizeof(err));
-        free(sub);
-        if (embed == NULL) {
-            fprintf(stderr, "vigild: cannot start the embedded redis-server: %s\n", err);
-            goto out;
-        }
-        url = xstrdup(buf);
-    }
-    if (c.events_out != NULL) {
-        events = strcmp(c.events_out, "-") == 0 ? stdout : fopen(c.events_out, "a");
-        if (events == NULL) {
-            fprintf(stderr, "vigild: cannot open %s: %s\n", c.events_out, strerror(errno));
-            goto out;
+            rc = run_daemon(&c, ses.eng, ses.url) == 0 ? 0 : 1;
         }
     }
-    ec.rule_paths = (const char *const *)c.rules.v;
-    ec.n_rule_paths = c.rules.n;
-    ec.normalize_paths = (const char *const *)c.normalize.v;
-    ec.n_normalize_paths = c.normalize.n;
-    ec.plugin_dirs = (const char *const *)c.plugin_dirs.v;
-    ec.n_plugin_dirs = c.plugin_dirs.n;
-    ec.redis_url = url;
-    ec.prefix = prefix;
-    ec.workers = c.workers;
-    ec.queue_cap = c.queue_size;
-    ec.pending_max = c.pending_max;
-    ec.replay = o.replay != NULL;
-    ec.action_threads = c.action_threads;
-    ec.action_timeout_ms = c.action_timeout_ms;
-    ec.events_out = events;
-    ec.records_out = stdout;
-    ec.default_tz_min = c.default_tz_min;
-    ec.offline = o.check;
-    ec.retention_ms = c.retention_ms;
-    /* Trying rules on old logs must not page anyone: replay runs actions only on request. */
-    ec.no_actions = o.replay != NULL && !o.actions;
-    if (o.year != 0) {
-        /* The last second of that year: every month of a stamp without a year falls in it. */
-        ec.ref_ms = (time_days_from_civil(o.year, 12, 31) * 86400 + 86399) * 1000;
-    }
-    eng = engine_new(&ec, &diag);
-    if (eng == NULL) {
-        for (i = 0; i < diag.n; i++) {
-            fprintf(stderr, "vigild: %s\n", diag.msgs[i]);
-        }
-        fprintf(stderr, "vigild: %zu error(s): not starting\n", diag.n);
-        goto out;
-    }
-    if (o.check) {
-        printf("vigild: configuration OK (%zu rules)\n", engine_n_rules(eng));
-        rc = 0;
-    } else if (o.replay != NULL) {
-        rc = run_replay(eng, o.replay, REPLAY_LINE_MAX) == 0 ? 0 : 1;
-        if (log_get_level() >= 6) {
-            struct sbuf b = {0};
-
-            engine_stats_json(eng, &b);
-            log_msg(6, "replay done: %s", b.buf);
-            sbuf_free(&b);
-        }
-    } else {
-        rc = run_daemon(&c, eng, url) == 0 ? 0 : 1;
-    }
-out:
-    engine_free(eng);
-    fflush(stdout);
-    if (events != NULL && events != stdout) {
-        fclose(events);
-    }
-    if (o.replay != NULL && !o.keep_state && c.redis_url != NULL && url != NULL && !o.check) {
-        drop_prefix(url, prefix);
-    }
-    redis_embed_stop(embed);
-    if (is_tmp) {
-        nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    }
-    diag_free(&diag);
-    free(url);
-    free(prefix);
+    session_close(&ses);
     config_free(&c);
     return rc;
 }

@@ -20,6 +20,7 @@
 #include "incident.h"
 #include "input.h"
 #include "normalize.h"
+#include "session.h"
 #include "store.h"
 
 /* Longest input line kept by parse (the rest is cut and vigil.truncated set). */
@@ -35,6 +36,9 @@ static void usage(FILE *f)
                "  rule lint [--rules PATH]... [--plugins DIR]... [--normalize PATH]... [PATH...]\n"
                "        load rules, plugins and templates as vigild does, report every error and\n"
                "        check every template's samples\n"
+               "  rule test [--year YYYY] RULEFILE LOGFILE|-\n"
+               "        replay a log through the rules of RULEFILE alone, in event time, on a\n"
+               "        throw-away private Redis, without actions; print the incident records\n"
                "  incidents list [--limit N] [--brief]\n"
                "                                 open incidents, newest first, one JSON per line\n"
                "                                 (--brief: a table)\n"
@@ -56,6 +60,7 @@ struct ctl {
     int replaced_plug;  /* --plugins given */
     int unmatched;      /* parse --unmatched */
     int brief;          /* incidents list --brief */
+    int year;           /* rule test --year */
     long limit;         /* incidents list --limit */
 };
 
@@ -69,6 +74,7 @@ enum {
     OPT_UNM,
     OPT_LIMIT,
     OPT_BRIEF,
+    OPT_YEAR,
 };
 
 static const struct option long_opts[] = {
@@ -82,6 +88,7 @@ static const struct option long_opts[] = {
     {"unmatched", no_argument, NULL, OPT_UNM},
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"brief", no_argument, NULL, OPT_BRIEF},
+    {"year", required_argument, NULL, OPT_YEAR},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -192,6 +199,32 @@ static int cmd_lint(struct ctl *x, int argc, char **argv)
     engine_free(eng);
     diag_free(&diag);
     return failed > 0 ? 1 : 0;
+}
+
+/*
+ * rule test RULEFILE LOGFILE: replay LOGFILE in event time through the rules of
+ * RULEFILE alone (with the normalize templates), on a throw-away private Redis,
+ * without actions, and print the lifecycle records.
+ */
+static int cmd_rule_test(struct ctl *x, int argc, char **argv)
+{
+    struct session_opts so = {.prog = "vigilctl", .replay = 1, .year = x->year};
+    struct session ses;
+    int replaced = 0;
+    int rc = 1;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: vigilctl rule test [--year YYYY] RULEFILE LOGFILE|-\n");
+        return 2;
+    }
+    strvec_set(&x->c.rules, argv[0], &replaced);
+    free(x->c.redis_url);
+    x->c.redis_url = NULL; /* always a private, throw-away Redis */
+    if (session_open(&ses, &x->c, &so) == 0) {
+        rc = session_replay(&ses, argv[1]) == 0 ? 0 : 1;
+    }
+    session_close(&ses);
+    return rc;
 }
 
 static struct store *connect_redis(struct ctl *x)
@@ -379,7 +412,9 @@ int main(int argc, char **argv)
         int sub_argc = argc - optind;
         char **sub_argv = argv + optind;
 
-        if (strcmp(cmd, "rule") == 0 && sub_argc >= 2 && strcmp(sub_argv[1], "lint") == 0) {
+        if (strcmp(cmd, "rule") == 0 && sub_argc >= 2 &&
+            (strcmp(sub_argv[1], "lint") == 0 || strcmp(sub_argv[1], "test") == 0)) {
+            cmd = strcmp(sub_argv[1], "lint") == 0 ? "rule lint" : "rule test";
             sub_argc--;
             sub_argv++;
         }
@@ -400,6 +435,13 @@ int main(int argc, char **argv)
                 break;
             case OPT_BRIEF:
                 x.brief = 1;
+                break;
+            case OPT_YEAR:
+                x.year = (int)strtol(optarg, NULL, 10);
+                if (x.year < 1970 || x.year > 9999) {
+                    fprintf(stderr, "vigilctl: --year must be 1970..9999\n");
+                    goto out;
+                }
                 break;
             case OPT_LIMIT:
                 x.limit = strtol(optarg, NULL, 10);
@@ -430,8 +472,10 @@ int main(int argc, char **argv)
                 goto out;
             }
             rc = cmd_parse(&x, sub_argv[0]);
-        } else if (strcmp(cmd, "rule") == 0) {
+        } else if (strcmp(cmd, "rule lint") == 0) {
             rc = cmd_lint(&x, sub_argc, sub_argv);
+        } else if (strcmp(cmd, "rule test") == 0) {
+            rc = cmd_rule_test(&x, sub_argc, sub_argv);
         } else if (strcmp(cmd, "incidents") == 0) {
             rc = cmd_incidents(&x, sub_argc, sub_argv);
         } else if (strcmp(cmd, "stats") == 0) {

@@ -57,6 +57,10 @@ replay)
   "$VIGILD" --replay - --year 2026 <"$SRC/contrib/samples/demo.log" >"$TMP/r2.out" 2>"$TMP/r2.err" || fail "replay 2 exited non-zero"
   diff -u "$golden" "$TMP/r1.out" || fail "replay output differs from $golden"
   diff -u "$TMP/r1.out" "$TMP/r2.out" || fail "two replays of one file differ"
+  # vigilctl rule test: one rule file alone, same records as the full replay's for that rule.
+  "$VIGILCTL" rule test --year 2026 "$SRC/rules/virus.json" "$SRC/contrib/samples/demo.log" \
+    >"$TMP/rt.out" 2>"$TMP/rt.err" || fail "vigilctl rule test"
+  grep '"rule":{"name":"malware-detected"' "$golden" | diff -u - "$TMP/rt.out" || fail "rule test output"
   # --events-out gives one normalized event per input line.
   "$VIGILD" --replay "$SRC/contrib/samples/demo.log" --events-out "$TMP/ev.jsonl" >/dev/null 2>&1
   [ "$(wc -l <"$TMP/ev.jsonl")" -eq "$(grep -c . "$SRC/contrib/samples/demo.log")" ] || fail "--events-out line count"
