@@ -24,6 +24,15 @@ void correlate_job_free(struct job *j)
     free(j);
 }
 
+/* Replay has nobody to wait for: say once that Redis failed; the run stops and fails. */
+static void replay_failed(struct worker *w)
+{
+    if (!w->redis_failed) {
+        log_msg(VG_LOG_ERR, "redis failed during replay: %s", store_error(w->st));
+    }
+    w->redis_failed = 1;
+}
+
 /* Keep a job for later; when the hold ring is full the oldest is lost, counted and logged. */
 static void hold(struct worker *w, struct job *j)
 {
@@ -231,35 +240,63 @@ static int job_needs_retry(const struct worker *w, const struct job *j)
     return 0;
 }
 
-/* Run the jobs in w->batch: plugins, the scripts' round trip, the follow-up round trip. */
-static void run_batch(struct worker *w)
+/*
+ * First half of a batch: move w->batch to w->flight, call the rule plugins (their
+ * upserts are queued) and send the queue to Redis without waiting. Returns 0,
+ * or -1 when Redis is unreachable (then w->flight holds the jobs, none called).
+ */
+static int batch_begin(struct worker *w)
 {
-    size_t n = w->n_batch;
+    size_t i;
+
+    memcpy(w->flight, w->batch, w->n_batch * sizeof(*w->flight));
+    w->n_flight = w->n_batch;
+    w->flight_from_held = w->batch_from_held;
+    w->n_batch = 0;
+    w->batch_from_held = 0;
+    w->n_pend = 0;
+    if (w->n_flight == 0) {
+        return 0;
+    }
+    if (!store_ok(w->st)) {
+        w->flight_failed = 1;
+        return -1;
+    }
+    w->flight_failed = 0;
+    for (i = 0; i < w->n_flight; i++) {
+        call_plugin(w, w->flight[i]);
+    }
+    /* Redis starts on the scripts while the caller prepares the next batch. */
+    store_send(w->st);
+    return 0;
+}
+
+/*
+ * Second half: read the scripts' replies, write the follow-ups in one more round
+ * trip, then print records and hand over actions in job order; jobs to retry are
+ * held (from the first one on).
+ */
+static void batch_end(struct worker *w)
+{
+    size_t n = w->n_flight;
     size_t n_post = 0;
+    struct job *retry[BATCH_MAX];
+    size_t n_retry = 0;
     redisReply **reps;
     size_t i;
     size_t k;
 
-    struct job *retry[BATCH_MAX];
-    size_t n_retry = 0;
-    int from_held = w->batch_from_held;
-
-    w->n_batch = 0;
-    w->batch_from_held = 0;
+    w->n_flight = 0;
     if (n == 0) {
         return;
     }
-    if (!store_ok(w->st)) {
+    if (w->flight_failed) {
         if (w->eng->cfg.replay) {
-            log_msg(VG_LOG_ERR, "redis failed during replay: %s", store_error(w->st));
+            replay_failed(w);
         }
-        memcpy(retry, w->batch, n * sizeof(*retry));
+        memcpy(retry, w->flight, n * sizeof(*retry));
         n_retry = n;
         goto out_retry;
-    }
-    w->n_pend = 0;
-    for (i = 0; i < n; i++) {
-        call_plugin(w, w->batch[i]);
     }
     reps = flush_replies(w->st, w->n_pend);
     /* Every script reply first: a collision probe runs commands of its own. */
@@ -281,12 +318,12 @@ static void run_batch(struct worker *w)
     }
     free_replies(reps, n_post);
     for (i = 0; i < n; i++) {
-        struct job *j = w->batch[i];
+        struct job *j = w->flight[i];
 
         /* From the first job that must be retried on, all are: no key may overtake itself. */
         if (n_retry > 0 || job_needs_retry(w, j)) {
             if (w->eng->cfg.replay && n_retry == 0) {
-                log_msg(VG_LOG_ERR, "redis failed during replay: %s", store_error(w->st));
+                replay_failed(w);
             }
             retry[n_retry++] = j;
             continue;
@@ -299,13 +336,20 @@ static void run_batch(struct worker *w)
     }
     w->n_pend = 0;
 out_retry:
-    if (from_held) {
+    if (w->flight_from_held) {
         hold_front(w, retry, n_retry);
         return;
     }
     for (i = 0; i < n_retry; i++) {
         hold(w, retry[i]);
     }
+}
+
+/* Both halves at once (live workers). */
+static void run_batch(struct worker *w)
+{
+    batch_begin(w);
+    batch_end(w);
 }
 
 /* Move held jobs (oldest first) into the batch ahead of new ones, while there is room. */
@@ -325,12 +369,15 @@ void correlate_add(struct worker *w, struct job *j)
 {
     w->batch[w->n_batch++] = j;
     if (w->n_batch == BATCH_MAX) {
-        run_batch(w);
+        /* Finish the batch in flight, then send this one and return to parsing. */
+        batch_end(w);
+        batch_begin(w);
     }
 }
 
 void correlate_flush(struct worker *w)
 {
+    batch_end(w);
     run_batch(w);
 }
 

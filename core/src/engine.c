@@ -369,6 +369,18 @@ int engine_start(struct engine *eng)
     return 0;
 }
 
+int engine_failed(const struct engine *eng)
+{
+    int i;
+
+    for (i = 0; i < eng->n_workers; i++) {
+        if (eng->workers[i].redis_failed) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int engine_finish(struct engine *eng)
 {
     int i;
@@ -442,6 +454,12 @@ void engine_free(struct engine *eng)
         }
         while (w->n_batch > 0) {
             correlate_job_free(w->batch[--w->n_batch]);
+        }
+        while (w->n_flight > 0) {
+            correlate_job_free(w->flight[--w->n_flight]);
+        }
+        while (w->n_pend > 0) {
+            incident_pending_free(&w->pend[--w->n_pend]);
         }
         if (w->held != NULL) {
             correlate_drop_held(w);

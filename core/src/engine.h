@@ -79,6 +79,8 @@ struct ingest_sink engine_sink(struct engine *eng);
  * event's @timestamp.
  */
 void engine_process_line(struct engine *eng, const char *line, size_t len, int truncated);
+/* Replay: 1 once Redis has failed (the rest of the input cannot be correlated). */
+int engine_failed(const struct engine *eng);
 /* Replay: wait for the actions; returns 0, or -1 when Redis failed during the run. */
 int engine_finish(struct engine *eng);
 /* Stop threads (draining queues) and free everything. NULL is ignored. */

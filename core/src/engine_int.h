@@ -45,6 +45,10 @@ struct worker {
     struct job *batch[BATCH_MAX];  /* jobs of the batch being collected or run */
     size_t n_batch;                /* entries in batch */
     int batch_from_held;           /* 1: the batch was taken from the hold ring */
+    struct job *flight[BATCH_MAX]; /* the batch sent to Redis, replies not read yet */
+    size_t n_flight;               /* entries in flight */
+    int flight_from_held;          /* 1: the flight came from the hold ring */
+    int flight_failed;             /* 1: Redis was unreachable when it was to be sent */
     struct incident_pending *pend; /* upserts the batch's plugins asked for */
     size_t n_pend;                 /* entries in pend */
     size_t cap_pend;               /* entries allocated */
@@ -91,7 +95,7 @@ void correlate_job_free(struct job *j);
  * it joins the batch, which runs when full. Takes ownership of j.
  */
 void correlate_add(struct worker *w, struct job *j);
-/* Run what the batch holds now (replay's end). */
+/* Finish the batch in flight and run what the batch holds now (replay's end). */
 void correlate_flush(struct worker *w);
 /* The live worker thread: pops jobs, runs them in batches, retries held ones. */
 void *correlate_main(void *arg);

@@ -195,6 +195,10 @@ static int run_replay(struct engine *eng, const char *path, size_t max_line, con
         if (len > 0) {
             engine_process_line(eng, line, len, truncated);
         }
+        if (engine_failed(eng)) {
+            fprintf(stderr, "%s: replay of %s stopped: Redis failed\n", prog, path);
+            break;
+        }
     }
     if (r < 0) {
         fprintf(stderr, "%s: error reading %s: %s\n", prog, path, strerror(errno));

@@ -791,6 +791,23 @@ static int reload_noscript(struct store *st, redisReply **replies, size_t n)
  * NOSCRIPT is re-run alone after loading its script. Returns 0, or -1 with
  * every slot NULL when the connection failed or n is not the number queued.
  */
+int store_send(struct store *st)
+{
+    int done = 0;
+
+    if (st->pipe_failed || st->ctx == NULL) {
+        return -1;
+    }
+    while (!done) {
+        if (redisBufferWrite(st->ctx, &done) != REDIS_OK) {
+            conn_failed(st);
+            st->pipe_failed = 1;
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int store_flush(struct store *st, redisReply **replies, size_t n)
 {
     size_t i;

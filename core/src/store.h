@@ -61,6 +61,12 @@ int store_append(struct store *st, int argc, const char **argv, const size_t *le
 int store_append_eval(struct store *st, struct store_script *s, int nkeys, int argc,
                       const char **argv, const size_t *lens);
 /*
+ * Write the queued commands to the server now, without reading replies, so that
+ * Redis works while the caller does something else; store_flush reads them.
+ * Returns 0, or -1 when the connection failed (store_flush then fails too).
+ */
+int store_send(struct store *st);
+/*
  * Read the replies of every queued command into replies[0..n-1] (n must equal
  * the number appended). A queued script that met NOSCRIPT (the scripts were
  * flushed meanwhile) keeps its NOSCRIPT error reply, and the script is loaded,
