@@ -57,6 +57,11 @@ replay)
   "$VIGILD" --replay - --year 2026 <"$SRC/contrib/samples/demo.log" >"$TMP/r2.out" 2>"$TMP/r2.err" || fail "replay 2 exited non-zero"
   diff -u "$golden" "$TMP/r1.out" || fail "replay output differs from $golden"
   diff -u "$TMP/r1.out" "$TMP/r2.out" || fail "two replays of one file differ"
+  # A replay whose Redis is gone fails at once, with one message, and exits non-zero.
+  if "$VIGILD" --replay "$SRC/contrib/samples/demo.log" --redis "unix:$TMP/none.sock" \
+     >/dev/null 2>"$TMP/nored.err"; then fail "replay without Redis exited 0"; fi
+  [ "$(grep -c 'redis failed during replay' "$TMP/nored.err")" -eq 1 ] || fail "replay failure messages: $(cat "$TMP/nored.err")"
+  grep -q 'replay of .* stopped: Redis failed' "$TMP/nored.err" || fail "no stop message"
   # vigilctl rule test: one rule file alone, same records as the full replay's for that rule.
   "$VIGILCTL" rule test --year 2026 "$SRC/rules/virus.json" "$SRC/contrib/samples/demo.log" \
     >"$TMP/rt.out" 2>"$TMP/rt.err" || fail "vigilctl rule test"
