@@ -196,8 +196,7 @@ static int run_replay(struct engine *eng, const char *path, size_t max_line, con
             engine_process_line(eng, line, len, truncated);
         }
         if (engine_failed(eng)) {
-            fprintf(stderr, "%s: replay of %s stopped: Redis failed\n", prog, path);
-            break;
+            break; /* nothing more can be correlated */
         }
     }
     if (r < 0) {
@@ -208,6 +207,10 @@ static int run_replay(struct engine *eng, const char *path, size_t max_line, con
         fclose(f);
     }
     rc = engine_finish(eng);
+    if (engine_failed(eng)) {
+        fprintf(stderr, "%s: replay of %s failed: Redis failed, %llu event(s) not correlated\n",
+                prog, path, (unsigned long long)atomic_load(&engine_stats(eng)->lost));
+    }
     return r < 0 ? -1 : rc;
 }
 
