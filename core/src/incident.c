@@ -356,9 +356,9 @@ static void build_record(struct incident_pending *p, const redisReply *rep)
 
 /*
  * Queue the writes under other hash tags: the open index (scored by last
- * activity), the stream and the history; on open also the history's expiry and
- * the removal of index entries past the retention. Returns the commands queued.
- * Nothing is queued for an upsert that failed.
+ * activity), the stream and, for transitions other than update, the history; on open also the
+ * history's expiry and the removal of index entries past the retention. Returns the commands
+ * queued. Nothing is queued for an upsert that failed.
  */
 size_t incident_append_post(struct store *st, struct incident_pending *p)
 {
@@ -368,7 +368,7 @@ size_t incident_append_post(struct store *st, struct incident_pending *p)
     char old_s[24];
     char maxlen_s[16];
     char histmax_s[16];
-    size_t n = 3;
+    size_t n;
 
     if (p->rc != VG_OK) {
         p->n_post = 0;
@@ -398,7 +398,12 @@ size_t incident_append_post(struct store *st, struct incident_pending *p)
 
         store_append(st, 4, z, NULL);
         store_append(st, 10, x, xl);
-        store_append_eval(st, &history_script, 3, 7, h, hl);
+        n = 2;
+        /* The history keeps transitions, not every update: the events list has those. */
+        if (p->rec.transition != VG_TR_UPDATE) {
+            store_append_eval(st, &history_script, 3, 7, h, hl);
+            n++;
+        }
         if (a->retention_ms > 0 && p->rec.transition == VG_TR_OPEN) {
             const char *d[] = {"ZREMRANGEBYSCORE", kopen.buf, "-inf", old_s};
 
