@@ -3,7 +3,8 @@
 # The whole test suite, as CI runs it (STYLE.md 4.12):
 #   1. install what is missing (contrib/install-deps.sh --test)
 #   2. clang-format check of every C file
-#   3. gcc build with -Werror; vigilctl rule lint of the shipped rules and templates
+#   3. gcc build with -Werror; vigilctl rule lint --test of the shipped rules and templates
+#      (every template sample and every rule test case)
 #   4. clang build with -Werror (both compilers must stay clean)
 #   5. ASan+UBSan build; every unit and integration test (ctest) under it
 #   6. TSan build; every test again under it
@@ -22,7 +23,7 @@ done)
 step "gcc -Werror build and rule lint"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVG_WERROR=ON >/dev/null
 cmake --build build -j "$jobs"
-./build/core/vigilctl rule lint
+./build/core/vigilctl rule lint --test
 
 step "clang -Werror build"
 CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Debug -DVG_WERROR=ON >/dev/null

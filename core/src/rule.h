@@ -72,13 +72,26 @@ struct rule {
     void *instance;                             /* engine's rule instance, set after loading */
 };
 
+/* One test case of a rule file's "tests" section: input lines and the records they must give. */
+struct rule_test {
+    char *file;           /* the rule file it belongs to */
+    int index;            /* position in the file's "tests" array */
+    char *name;           /* what it checks */
+    int year;             /* year of BSD timestamps in the input (0: the current one) */
+    char **input;         /* syslog lines or JSON events */
+    size_t n_input;       /* entries in input */
+    fjson_object *expect; /* array of expected records (owned): field -> value */
+};
+
 struct ruleset {
     struct rule *rules;  /* all rules in file order (files sorted by name) */
     size_t n;            /* number of rules */
     char **files;        /* files read */
     size_t n_files;      /* number of files */
     struct rule *broken; /* rules with errors that still name a plugin: lint checks their params */
-    size_t n_broken;     /* entries in broken */
+    struct rule_test *tests; /* the files' test cases */
+    size_t n_tests;          /* entries in tests */
+    size_t n_broken;         /* entries in broken */
 };
 
 /*

@@ -124,10 +124,120 @@ static void rule_clear(struct rule *r)
  * Files and directories
  */
 
+/* Allowed members of an expected record in a test case. */
+static const char *const expect_keys[] = {"transition", "rule",  "class", "title",
+                                          "severity",   "count", "key",   "procedure"};
+
+/* One element of a file's "tests" array. */
+static void parse_test(struct rule_loader *l, fjson_object *o, struct rule_test *t)
+{
+    static const char *const keys[] = {"name", "year", "input", "expect"};
+    fjson_object *v;
+    size_t mark;
+    size_t n;
+    size_t i;
+
+    if (!rule_json_want_type(l, o, fjson_type_object, "an object")) {
+        return;
+    }
+    rule_json_check_keys(l, o, keys, ARRAY_SIZE(keys));
+    if (rule_json_need(l, o, "name", &v)) {
+        mark = rule_json_path_key(l, "name");
+        t->name = rule_json_dup_str(l, v);
+        rule_json_path_pop(l, mark);
+    }
+    if (rule_json_member(o, "year", &v)) {
+        mark = rule_json_path_key(l, "year");
+        if (rule_json_want_type(l, v, fjson_type_int, "an integer")) {
+            int64_t y = fjson_object_get_int64(v);
+
+            if (y < 1970 || y > 9999) {
+                rule_json_fail(l, "%lld is not a year of 1970..9999", (long long)y);
+            } else {
+                t->year = (int)y;
+            }
+        }
+        rule_json_path_pop(l, mark);
+    }
+    if (rule_json_need(l, o, "input", &v)) {
+        mark = rule_json_path_key(l, "input");
+        n = rule_json_want_array(l, v, 1);
+        t->input = xcalloc(n + 1, sizeof(*t->input));
+        for (i = 0; i < n; i++) {
+            size_t m2 = rule_json_path_idx(l, i);
+            char *line = rule_json_dup_str(l, fjson_object_array_get_idx(v, (int)i));
+
+            if (line != NULL) {
+                t->input[t->n_input++] = line;
+            }
+            rule_json_path_pop(l, m2);
+        }
+        rule_json_path_pop(l, mark);
+    }
+    if (rule_json_need(l, o, "expect", &v)) {
+        mark = rule_json_path_key(l, "expect");
+        n = rule_json_want_array(l, v, 0);
+        for (i = 0; i < n; i++) {
+            size_t m2 = rule_json_path_idx(l, i);
+            fjson_object *e = fjson_object_array_get_idx(v, (int)i);
+
+            if (rule_json_want_type(l, e, fjson_type_object, "an object")) {
+                rule_json_check_keys(l, e, expect_keys, ARRAY_SIZE(expect_keys));
+            }
+            rule_json_path_pop(l, m2);
+        }
+        if (fjson_object_get_type(v) == fjson_type_array) {
+            t->expect = fjson_object_get(v);
+        }
+        rule_json_path_pop(l, mark);
+    }
+}
+
+static void test_clear(struct rule_test *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->n_input; i++) {
+        free(t->input[i]);
+    }
+    free(t->input);
+    free(t->name);
+    free(t->file);
+    if (t->expect != NULL) {
+        fjson_object_put(t->expect);
+    }
+    memset(t, 0, sizeof(*t));
+}
+
+/* A file's "tests" array: the good cases are kept in the ruleset. */
+static void parse_tests(struct rule_loader *l, fjson_object *tests)
+{
+    size_t n = rule_json_want_array(l, tests, 0);
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        size_t mark = rule_json_path_idx(l, i);
+        size_t errs = l->diag->n;
+        struct rule_test t;
+
+        memset(&t, 0, sizeof(t));
+        t.index = (int)i;
+        parse_test(l, fjson_object_array_get_idx(tests, (int)i), &t);
+        if (l->diag->n == errs) {
+            t.file = xstrdup(l->file);
+            l->rs->tests = xrealloc(l->rs->tests, (l->rs->n_tests + 1) * sizeof(t));
+            l->rs->tests[l->rs->n_tests++] = t;
+        } else {
+            test_clear(&t);
+        }
+        rule_json_path_pop(l, mark);
+    }
+}
+
 /* Parse the top level of one file and append its good rules to the ruleset. */
 static void parse_top(struct rule_loader *l, fjson_object *root)
 {
-    static const char *const keys[] = {"$schema", "rules"};
+    static const char *const keys[] = {"$schema", "rules", "tests"};
     fjson_object *rules;
     fjson_object *v;
     size_t mark;
@@ -141,6 +251,11 @@ static void parse_top(struct rule_loader *l, fjson_object *root)
     if (rule_json_member(root, "$schema", &v)) {
         mark = rule_json_path_key(l, "$schema");
         (void)rule_json_want_str(l, v);
+        rule_json_path_pop(l, mark);
+    }
+    if (rule_json_member(root, "tests", &v)) {
+        mark = rule_json_path_key(l, "tests");
+        parse_tests(l, v);
         rule_json_path_pop(l, mark);
     }
     if (!rule_json_need(l, root, "rules", &rules)) {
@@ -337,6 +452,10 @@ void ruleset_free(struct ruleset *rs)
         rule_clear(&rs->broken[i]);
     }
     free(rs->broken);
+    for (i = 0; i < rs->n_tests; i++) {
+        test_clear(&rs->tests[i]);
+    }
+    free(rs->tests);
     for (i = 0; i < rs->n_files; i++) {
         free(rs->files[i]);
     }

@@ -90,7 +90,7 @@ static int pick_redis(struct session *s, const struct vg_config *c, const struct
         s->url = xstrdup("");
         return 0;
     }
-    if (c->redis_url != NULL) {
+    if (c->redis_url != NULL && !o->private_redis) {
         s->url = xstrdup(c->redis_url);
         if (o->replay && !o->keep_state) {
             free(s->prefix);
@@ -140,8 +140,13 @@ int session_open(struct session *s, const struct vg_config *c, const struct sess
             return -1;
         }
     }
-    ec.rule_paths = (const char *const *)c->rules.v;
-    ec.n_rule_paths = c->rules.n;
+    if (o->rules_only != NULL) {
+        ec.rule_paths = &o->rules_only;
+        ec.n_rule_paths = 1;
+    } else {
+        ec.rule_paths = (const char *const *)c->rules.v;
+        ec.n_rule_paths = c->rules.n;
+    }
     ec.normalize_paths = (const char *const *)c->normalize.v;
     ec.n_normalize_paths = c->normalize.n;
     ec.plugin_dirs = (const char *const *)c->plugin_dirs.v;
@@ -155,7 +160,7 @@ int session_open(struct session *s, const struct vg_config *c, const struct sess
     ec.action_threads = c->action_threads;
     ec.action_timeout_ms = c->action_timeout_ms;
     ec.events_out = s->events;
-    ec.records_out = stdout;
+    ec.records_out = o->records_out != NULL ? o->records_out : stdout;
     ec.default_tz_min = c->default_tz_min;
     ec.offline = o->check;
     ec.retention_ms = c->retention_ms;

@@ -13,12 +13,15 @@
 #include "redis_embed.h"
 
 struct session_opts {
-    const char *prog; /* program name for messages */
-    int replay;       /* 1: event time, inline, from empty state */
-    int keep_state;   /* replay into the configured prefix (or state directory) and keep it */
-    int check;        /* load and check only: no Redis */
-    int actions;      /* replay: run action plugins too */
-    int year;         /* replay: year of stamps without one (0: the clock's) */
+    const char *prog;       /* program name for messages */
+    int replay;             /* 1: event time, inline, from empty state */
+    int keep_state;         /* replay into the configured prefix (or state directory) and keep it */
+    int check;              /* load and check only: no Redis */
+    int actions;            /* replay: run action plugins too */
+    int year;               /* replay: year of stamps without one (0: the clock's) */
+    const char *rules_only; /* a rule file used instead of the configured rules, or NULL */
+    int private_redis;      /* 1: a throw-away private Redis even when one is configured */
+    FILE *records_out;      /* where records go (NULL: stdout) */
 };
 
 struct session {

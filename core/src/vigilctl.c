@@ -20,6 +20,7 @@
 #include "incident.h"
 #include "input.h"
 #include "normalize.h"
+#include "ruletest.h"
 #include "session.h"
 #include "store.h"
 
@@ -61,6 +62,7 @@ struct ctl {
     int unmatched;      /* parse --unmatched */
     int brief;          /* incidents list --brief */
     int year;           /* rule test --year */
+    int run_tests;      /* rule lint --test */
     long limit;         /* incidents list --limit */
 };
 
@@ -75,6 +77,7 @@ enum {
     OPT_LIMIT,
     OPT_BRIEF,
     OPT_YEAR,
+    OPT_TEST,
 };
 
 static const struct option long_opts[] = {
@@ -89,6 +92,7 @@ static const struct option long_opts[] = {
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"brief", no_argument, NULL, OPT_BRIEF},
     {"year", required_argument, NULL, OPT_YEAR},
+    {"test", no_argument, NULL, OPT_TEST},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -166,6 +170,33 @@ static int cmd_parse(struct ctl *x, const char *path)
     return r < 0 ? 1 : 0;
 }
 
+/* lint --test: run every test case of the rule files; returns the number that failed. */
+static int run_rule_tests(struct ctl *x)
+{
+    struct ruleset rs = {0};
+    struct diag diag = {0};
+    size_t i;
+    int failed = 0;
+
+    ruleset_load((const char *const *)x->c.rules.v, x->c.rules.n, &rs, &diag);
+    diag_free(&diag);
+    for (i = 0; i < rs.n_tests; i++) {
+        const struct rule_test *t = &rs.tests[i];
+
+        if (ruletest_run(&x->c, t, &diag) == 0) {
+            printf("test %s: %s: ok\n", t->file, t->name);
+        } else {
+            printf("test %s: %s: FAILED\n", t->file, t->name);
+            failed++;
+        }
+        print_diag(&diag);
+        diag_free(&diag);
+    }
+    printf("%zu rule test(s) run, %d failed\n", rs.n_tests, failed);
+    ruleset_free(&rs);
+    return failed;
+}
+
 static int cmd_lint(struct ctl *x, int argc, char **argv)
 {
     struct engine_cfg ec = {0};
@@ -198,6 +229,9 @@ static int cmd_lint(struct ctl *x, int argc, char **argv)
            n_samples, failed);
     engine_free(eng);
     diag_free(&diag);
+    if (x->run_tests) {
+        failed += run_rule_tests(x);
+    }
     return failed > 0 ? 1 : 0;
 }
 
@@ -435,6 +469,9 @@ int main(int argc, char **argv)
                 break;
             case OPT_BRIEF:
                 x.brief = 1;
+                break;
+            case OPT_TEST:
+                x.run_tests = 1;
                 break;
             case OPT_YEAR:
                 x.year = (int)strtol(optarg, NULL, 10);

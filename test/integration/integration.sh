@@ -66,6 +66,14 @@ replay)
   "$VIGILCTL" rule test --year 2026 "$SRC/rules/virus.json" "$SRC/contrib/samples/demo.log" \
     >"$TMP/rt.out" 2>"$TMP/rt.err" || fail "vigilctl rule test"
   grep '"rule":{"name":"malware-detected"' "$golden" | diff -u - "$TMP/rt.out" || fail "rule test output"
+  # A rule file's tests run with lint --test; a wrong expectation is reported with its place.
+  mkdir "$TMP/tested"
+  sed -e '0,/"count": 2,/s//"count": 3,/' "$SRC/rules/virus.json" >"$TMP/tested/virus.json"
+  if "$VIGILCTL" rule lint --test "$TMP/tested" >"$TMP/lt.out" 2>"$TMP/lt.err"; then fail "a failing rule test passed"; fi
+  grep -qF 'virus.json: $.tests[0] (one incident per infected host): record 2: incident.count is "2", expected "3"' "$TMP/lt.err" ||
+    fail "rule test failure not reported: $(cat "$TMP/lt.out" "$TMP/lt.err")"
+  "$VIGILCTL" rule lint --test "$SRC/rules" >"$TMP/lt2.out" 2>&1 || fail "shipped rule tests: $(cat "$TMP/lt2.out")"
+  grep -q "rule test(s) run, 0 failed" "$TMP/lt2.out" || fail "no rule tests ran"
   # --events-out gives one normalized event per input line.
   "$VIGILD" --replay "$SRC/contrib/samples/demo.log" --events-out "$TMP/ev.jsonl" >/dev/null 2>&1
   [ "$(wc -l <"$TMP/ev.jsonl")" -eq "$(grep -c . "$SRC/contrib/samples/demo.log")" ] || fail "--events-out line count"
