@@ -26,7 +26,7 @@
  * "prefix{tag}", 2 now, 3 rule, 4 class, 5 title, 6 severity, 7 procedure, 8 key
  * JSON, 9 event JSON, 10 events kept, 11 tag, 12 playbook JSON, 13 job id, 14
  * retention in seconds (0: keep forever).
- * Returns {transition, n, count, first_seen, severity, title}, or {"collision"}
+ * Returns {transition, n, count, first_seen, severity, title, status}, or {"collision"}
  * when the tag belongs to another (rule, key). A job seen before (its reply was
  * lost and the core retried it) gets the answer it got the first time, and
  * nothing is applied twice. Expiries are renewed when a tenth of the retention
@@ -41,8 +41,8 @@ static struct store_script upsert_script = {
         "if prev then\n"
         "  local f = {}\n"
         "  for x in string.gmatch(prev, '[^|]+') do f[#f + 1] = x end\n"
-        "  local title = redis.call('HGET', base .. ':inc:' .. f[2], 'title') or ARGV[5]\n"
-        "  return {f[1], f[2], tonumber(f[3]), f[4], f[5], title}\n"
+        "  local cur = redis.call('HMGET', base .. ':inc:' .. f[2], 'title', 'status')\n"
+        "  return {f[1], f[2], tonumber(f[3]), f[4], f[5], cur[1] or ARGV[5], cur[2] or 'open'}\n"
         "end\n"
         "local function keep(h)\n"
         "  if ttl > 0 then\n"
@@ -53,7 +53,7 @@ static struct store_script upsert_script = {
         "    redis.call('HSET', h, 'kept_at', ARGV[2])\n"
         "  end\n"
         "end\n"
-        "local function answer(tr, n, count, first, sev, title)\n"
+        "local function answer(tr, n, count, first, sev, title, status)\n"
         "  local kept = redis.call('HLEN', KEYS[3])\n"
         "  if kept >= " JOBS_KEPT_S " then\n"
         "    redis.call('RENAME', KEYS[3], KEYS[4])\n"
@@ -64,13 +64,13 @@ static struct store_script upsert_script = {
         "  if kept % 64 == 0 then\n"
         "    redis.call('EXPIRE', KEYS[3], " JOBS_TTL_S ")\n"
         "  end\n"
-        "  return {tr, n, count, first, sev, title}\n"
+        "  return {tr, n, count, first, sev, title, status}\n"
         "end\n"
         "local cur = redis.call('GET', KEYS[1])\n"
         "if cur then\n"
         "  local h = base .. ':inc:' .. cur\n"
         "  local own = redis.call('HMGET', h, 'rule', 'key', 'severity', 'kept_at', 'first_seen',\n"
-        "                         'title')\n"
+        "                         'title', 'status')\n"
         "  if own[1] and (own[1] ~= ARGV[3] or own[2] ~= ARGV[8]) then\n"
         "    return {'collision'}\n"
         "  end\n"
@@ -90,7 +90,7 @@ static struct store_script upsert_script = {
         "    if tonumber(ARGV[2]) - tonumber(own[4] or '0') > ttl * 100 then\n"
         "      keep(h)\n"
         "    end\n"
-        "    return answer(tr, cur, count, own[5], sev, own[6])\n"
+        "    return answer(tr, cur, count, own[5], sev, own[6], own[7] or 'open')\n"
         "  end\n"
         "end\n"
         "local n = tostring(redis.call('INCR', KEYS[2]))\n"
@@ -102,7 +102,7 @@ static struct store_script upsert_script = {
         "redis.call('SET', KEYS[1], n)\n"
         "redis.call('LPUSH', h .. ':events', ARGV[9])\n"
         "keep(h)\n"
-        "return answer('open', n, 1, ARGV[2], ARGV[6], ARGV[5])\n",
+        "return answer('open', n, 1, ARGV[2], ARGV[6], ARGV[5], 'open')\n",
 };
 
 /*
@@ -135,12 +135,41 @@ static struct store_script history_script = {
            "return 1\n",
 };
 
+/*
+ * An operator's action on one incident: KEYS 1 the incident's hash, 2 its (rule,
+ * key)'s cur, 3 its history; ARGV 1 op (ack, note, close), 2 n, 3 history entry,
+ * 4 entries kept, 5 now. Returns "ok", "nosuch" or "closed" (nothing but a note
+ * is taken by a closed incident). Closing ends the (rule, key)'s current
+ * incident: its next event opens a new one.
+ */
+static struct store_script operator_script = {
+    .name = "incident_operator",
+    .lua = "if redis.call('EXISTS', KEYS[1]) == 0 then\n"
+           "  return 'nosuch'\n"
+           "end\n"
+           "local st = redis.call('HGET', KEYS[1], 'status')\n"
+           "if st == 'closed' and ARGV[1] ~= 'note' then\n"
+           "  return 'closed'\n"
+           "end\n"
+           "if ARGV[1] == 'ack' then\n"
+           "  redis.call('HSET', KEYS[1], 'status', 'acknowledged')\n"
+           "elseif ARGV[1] == 'close' then\n"
+           "  redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', ARGV[5])\n"
+           "  if redis.call('GET', KEYS[2]) == ARGV[2] then\n"
+           "    redis.call('DEL', KEYS[2])\n"
+           "  end\n"
+           "end\n"
+           "redis.call('RPUSH', KEYS[3], ARGV[3])\n"
+           "redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)\n"
+           "return 'ok'\n",
+};
+
 void incident_init(void)
 {
     store_script_init(&upsert_script);
     store_script_init(&history_script);
+    store_script_init(&operator_script);
 }
-
 
 static const char *const tr_names[] = {"open", "update", "escalate", "resolve", "close"};
 
@@ -325,7 +354,14 @@ static void build_record(struct incident_pending *p, const redisReply *rep)
     add_jstr(j, a->r->incident_class, strlen(a->r->incident_class));
     sbuf_adds(j, ",\"title\":");
     add_jstr(j, title, tlen);
-    sbuf_printf(j, ",\"severity\":\"%s\",\"status\":\"open\",\"key\":", rule_severity_name(sev));
+    {
+        size_t slen;
+        const char *status = reply_str(rep, 6, &slen);
+
+        sbuf_printf(j, ",\"severity\":\"%s\",\"status\":", rule_severity_name(sev));
+        add_jstr(j, slen > 0 ? status : "open", slen > 0 ? slen : 4);
+        sbuf_adds(j, ",\"key\":");
+    }
     sbuf_add(j, p->kjson.buf, p->kjson.len);
     sbuf_adds(j, ",\"first_seen\":");
     add_time(j, reply_int(rep, 3));
@@ -816,5 +852,63 @@ int incident_list(struct store *st, const char *prefix, size_t limit, struct sbu
     }
     free(reps);
     freeReplyObject(ids);
+    return rc;
+}
+
+int incident_operate(struct store *st, const char *prefix, const char *id, const char *op,
+                     const char *by, const char *text, int64_t now_ms)
+{
+    struct sbuf h = {0}, cur = {0}, hist = {0}, entry = {0};
+    const char *dash = strchr(id, '-');
+    char histmax_s[16];
+    char now_s[24];
+    redisReply *rep;
+    int rc = VG_EIO;
+
+    if (incident_hash_key(prefix, id, &h) != 0 || dash == NULL) {
+        return VG_ENOENT;
+    }
+    sbuf_printf(&cur, "%s{%.16s}:cur", prefix, id);
+    sbuf_printf(&hist, "%s:history", h.buf);
+    sbuf_adds(&entry, "{\"@timestamp\":");
+    add_time(&entry, now_ms);
+    sbuf_printf(&entry, ",\"type\":\"operator\",\"op\":\"%s\",\"by\":", op);
+    add_jstr(&entry, by, strlen(by));
+    if (text != NULL) {
+        sbuf_adds(&entry, ",\"note\":");
+        add_jstr(&entry, text, strlen(text));
+    }
+    sbuf_addc(&entry, '}');
+    snprintf(histmax_s, sizeof(histmax_s), "%d", INCIDENT_HISTORY_MAX);
+    snprintf(now_s, sizeof(now_s), "%" PRId64, now_ms);
+    {
+        const char *argv[] = {h.buf, cur.buf, hist.buf, op, dash + 1, entry.buf, histmax_s, now_s};
+
+        rep = store_eval(st, &operator_script, 3, 8, argv, NULL);
+    }
+    if (rep != NULL && (rep->type == REDIS_REPLY_STATUS || rep->type == REDIS_REPLY_STRING)) {
+        rc = strcmp(rep->str, "ok") == 0       ? VG_OK
+             : strcmp(rep->str, "nosuch") == 0 ? VG_ENOENT
+                                               : VG_EINVAL;
+    } else if (rep != NULL) {
+        rc = VG_ERR;
+    }
+    if (rep != NULL) {
+        freeReplyObject(rep);
+    }
+    if (rc == VG_OK && strcmp(op, "close") == 0) {
+        char *kopen = xasprintf("%sopen", prefix);
+        const char *z[] = {"ZREM", kopen, id};
+        redisReply *r = store_cmd(st, 3, z, NULL);
+
+        if (r != NULL) {
+            freeReplyObject(r);
+        }
+        free(kopen);
+    }
+    sbuf_free(&h);
+    sbuf_free(&cur);
+    sbuf_free(&hist);
+    sbuf_free(&entry);
     return rc;
 }

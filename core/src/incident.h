@@ -115,6 +115,16 @@ int incident_show(struct store *st, const char *prefix, const char *id, struct s
 /* One JSON line per open incident (newest first, at most limit) into out. */
 int incident_list(struct store *st, const char *prefix, size_t limit, struct sbuf *out);
 
+/*
+ * An operator's action: op "ack" (status acknowledged), "note" (text only) or
+ * "close" (status closed; the incident leaves the open index and the next event
+ * of its (rule, key) opens a new one), each recorded in the history with by and
+ * text (may be NULL). Returns 0, VG_ENOENT (no such incident), VG_EINVAL (it is
+ * closed) or VG_EIO.
+ */
+int incident_operate(struct store *st, const char *prefix, const char *id, const char *op,
+                     const char *by, const char *text, int64_t now_ms);
+
 /* The playbook steps of a procedure section, as a JSON array, appended to out. */
 void procedure_playbook_json(const char *section, struct sbuf *out);
 

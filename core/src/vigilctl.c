@@ -44,6 +44,10 @@ static void usage(FILE *f)
                "                                 open incidents, newest first, one JSON per line\n"
                "                                 (--brief: a table)\n"
                "  incidents show ID              one incident with its events and history\n"
+               "  incidents ack|close ID [--by NAME] [TEXT...]\n"
+               "                                 acknowledge / close (the next event of its key\n"
+               "                                 opens a new incident); recorded in the history\n"
+               "  incidents note ID [--by NAME] TEXT...   add a note to the history\n"
                "  stats                          counters of the running vigild instances\n"
                "\n"
                "  -c, --config FILE   vigild's config (for Redis, rules and templates)\n"
@@ -63,6 +67,7 @@ struct ctl {
     int brief;          /* incidents list --brief */
     int year;           /* rule test --year */
     int run_tests;      /* rule lint --test */
+    const char *by;     /* incidents ack/note/close --by */
     long limit;         /* incidents list --limit */
 };
 
@@ -78,6 +83,7 @@ enum {
     OPT_BRIEF,
     OPT_YEAR,
     OPT_TEST,
+    OPT_BY,
 };
 
 static const struct option long_opts[] = {
@@ -93,6 +99,7 @@ static const struct option long_opts[] = {
     {"brief", no_argument, NULL, OPT_BRIEF},
     {"year", required_argument, NULL, OPT_YEAR},
     {"test", no_argument, NULL, OPT_TEST},
+    {"by", required_argument, NULL, OPT_BY},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -312,20 +319,68 @@ static void brief(struct sbuf *out)
     *out = t;
 }
 
-static int cmd_incidents(struct ctl *x, int argc, char **argv)
+/* incidents ack|note|close ID [TEXT...]: an operator's action, recorded with --by. */
+static int cmd_operate(struct ctl *x, struct store *st, int argc, char **argv)
 {
-    struct sbuf out = {0};
-    struct store *st;
+    const char *by = x->by;
+    struct sbuf text = {0};
+    int i;
     int rc;
 
-    if (argc < 1 || (strcmp(argv[0], "list") != 0 && strcmp(argv[0], "show") != 0) ||
-        (strcmp(argv[0], "show") == 0 && argc != 2)) {
-        fprintf(stderr, "usage: vigilctl incidents list [--limit N] | show ID\n");
+    if (by == NULL) {
+        by = getenv("SUDO_USER") ? getenv("SUDO_USER") : getenv("USER");
+    }
+    for (i = 2; i < argc; i++) {
+        if (i > 2) {
+            sbuf_addc(&text, ' ');
+        }
+        sbuf_adds(&text, argv[i]);
+    }
+    if (strcmp(argv[0], "note") == 0 && text.len == 0) {
+        fprintf(stderr, "usage: vigilctl incidents note ID TEXT...\n");
+        return 2;
+    }
+    rc = incident_operate(st, x->c.prefix, argv[1], argv[0], by ? by : "operator",
+                          text.len > 0 ? text.buf : NULL, time_now_ms());
+    sbuf_free(&text);
+    if (rc == VG_ENOENT) {
+        fprintf(stderr, "vigilctl: no incident %s\n", argv[1]);
+    } else if (rc == VG_EINVAL) {
+        fprintf(stderr, "vigilctl: incident %s is closed; only a note can be added\n", argv[1]);
+    } else if (rc != VG_OK) {
+        fprintf(stderr, "vigilctl: Redis failed: %s\n", store_error(st));
+    } else {
+        printf("incident %s: %s recorded\n", argv[1], argv[0]);
+    }
+    return rc == VG_OK ? 0 : 1;
+}
+
+static int cmd_incidents(struct ctl *x, int argc, char **argv)
+{
+    static const char *const ops[] = {"ack", "note", "close"};
+    struct sbuf out = {0};
+    struct store *st;
+    size_t i;
+    int is_op = 0;
+    int rc;
+
+    for (i = 0; argc >= 2 && i < ARRAY_SIZE(ops); i++) {
+        is_op |= strcmp(argv[0], ops[i]) == 0;
+    }
+    if (!is_op && (argc < 1 || (strcmp(argv[0], "list") != 0 && strcmp(argv[0], "show") != 0) ||
+                   (strcmp(argv[0], "show") == 0 && argc != 2))) {
+        fprintf(stderr, "usage: vigilctl incidents list [--limit N] [--brief] | show ID |\n"
+                        "       ack ID [TEXT...] | note ID TEXT... | close ID [TEXT...]\n");
         return 2;
     }
     st = connect_redis(x);
     if (st == NULL) {
         return 1;
+    }
+    if (is_op) {
+        rc = cmd_operate(x, st, argc, argv);
+        store_close(st);
+        return rc;
     }
     if (strcmp(argv[0], "list") == 0) {
         rc = incident_list(st, x->c.prefix, (size_t)x->limit, &out);
@@ -472,6 +527,9 @@ int main(int argc, char **argv)
                 break;
             case OPT_TEST:
                 x.run_tests = 1;
+                break;
+            case OPT_BY:
+                x.by = optarg;
                 break;
             case OPT_YEAR:
                 x.year = (int)strtol(optarg, NULL, 10);

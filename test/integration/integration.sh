@@ -127,6 +127,26 @@ live)
   grep -q 'Win.Worm.Test-42' "$TMP/show.out" || fail "incident events not kept"
   grep -q '"playbook":\[{"step":"5.2.2.1"' "$TMP/show.out" || fail "no playbook"
   if "$VIGILCTL" --state-dir "$TMP/state" incidents show 0000000000000000-9 2>/dev/null; then fail "unknown id shown"; fi
+  # Operator actions: ack keeps the incident (later records say acknowledged), note adds to
+  # the history, close ends it (the next event of its key opens a new incident).
+  ssh_id=$(grep -o '"id":"[0-9a-f]*-1","class":"hacker_attack"' "$TMP/live.out" | head -1 | cut -d'"' -f4)
+  "$VIGILCTL" --state-dir "$TMP/state" incidents ack "$ssh_id" --by alice looking into it >/dev/null || fail "ack"
+  logger --udp --server 127.0.0.1 --port "$uport" --rfc3164 -t sshd -p auth.info \
+    "Failed password for root from 192.0.2.77 port 40009 ssh2"
+  wait_for 20 grep -q '"status":"acknowledged","key":{"host.name":"[^"]*","source.ip":"192.0.2.77"}' "$TMP/live.out" ||
+    fail "update after ack does not say acknowledged"
+  "$VIGILCTL" --state-dir "$TMP/state" incidents note "$ssh_id" --by bob called the owner >/dev/null || fail "note"
+  "$VIGILCTL" --state-dir "$TMP/state" incidents close "$ssh_id" --by alice blocked at the firewall >/dev/null || fail "close"
+  if "$VIGILCTL" --state-dir "$TMP/state" incidents ack "$ssh_id" 2>/dev/null; then fail "ack of a closed incident"; fi
+  "$VIGILCTL" --state-dir "$TMP/state" incidents show "$ssh_id" >"$TMP/closed.out"
+  grep -q '"status":"closed"' "$TMP/closed.out" || fail "closed status"
+  grep -q '"op":"ack","by":"alice","note":"looking into it"' "$TMP/closed.out" || fail "ack not in history"
+  grep -q '"op":"note","by":"bob","note":"called the owner"' "$TMP/closed.out" || fail "note not in history"
+  "$VIGILCTL" --state-dir "$TMP/state" incidents list | grep -q "$ssh_id" && fail "closed incident still listed as open"
+  logger --udp --server 127.0.0.1 --port "$uport" --rfc3164 -t sshd -p auth.info \
+    "Failed password for root from 192.0.2.77 port 40010 ssh2"
+  wait_for 20 grep -q "\"transition\":\"open\",\"incident\":{\"id\":\"${ssh_id%-1}-2\"" "$TMP/live.out" ||
+    fail "the next event after close did not open a new incident"
   kill -TERM "$VPID"; wait "$VPID" || fail "vigild exit status after SIGTERM"
   [ ! -S "$TMP/state/redis/redis.sock" ] || fail "embedded redis-server left running"
   ;;
