@@ -110,8 +110,10 @@ struct engine *engine_new(const struct engine_cfg *cfg, struct diag *diag)
     if (eng->cfg.workers <= 0) {
         eng->cfg.workers = 2;
     }
-    if (eng->cfg.replay) {
+    if (eng->cfg.replay && cfg->replay_workers <= 1) {
         eng->cfg.workers = 1;
+    } else if (eng->cfg.replay) {
+        eng->cfg.workers = cfg->replay_workers;
     }
     if (eng->cfg.queue_cap == 0) {
         eng->cfg.queue_cap = 65536;
@@ -267,7 +269,7 @@ static void route_event(struct engine *eng, struct vg_event *ev)
 
             w = &eng->workers[h % (uint64_t)eng->n_workers];
         }
-        if (eng->cfg.replay || !w->started) {
+        if (!w->started) {
             correlate_add(w, j);
         } else if (queue_push(w->q, j) != 0) {
             correlate_job_free(j);
@@ -346,11 +348,11 @@ struct ingest_sink engine_sink(struct engine *eng)
     return s;
 }
 
-int engine_start(struct engine *eng)
+/* Start the correlation worker threads, each with its queue. 0 or -1. */
+static int start_workers(struct engine *eng)
 {
     int i;
 
-    eng->raw_q = queue_new(eng->cfg.queue_cap);
     for (i = 0; i < eng->n_workers; i++) {
         struct worker *w = &eng->workers[i];
 
@@ -360,6 +362,35 @@ int engine_start(struct engine *eng)
             return -1;
         }
         w->started = 1;
+    }
+    return 0;
+}
+
+/* Close the worker queues and wait until every job is done (no-op when none run). */
+static void stop_workers(struct engine *eng)
+{
+    int i;
+
+    for (i = 0; i < eng->n_workers; i++) {
+        struct worker *w = &eng->workers[i];
+
+        if (w->started) {
+            queue_close(w->q);
+            pthread_join(w->thread, NULL);
+            w->started = 0;
+        }
+    }
+}
+
+int engine_start(struct engine *eng)
+{
+    if (eng->cfg.replay) {
+        /* Replay: the caller parses and routes; the workers correlate (one key each in order). */
+        return start_workers(eng);
+    }
+    eng->raw_q = queue_new(eng->cfg.queue_cap);
+    if (start_workers(eng) != 0) {
+        return -1;
     }
     if (pthread_create(&eng->parse_thread, NULL, parse_main, eng) != 0) {
         log_msg(VG_LOG_ERR, "cannot start the parse thread");
@@ -374,7 +405,7 @@ int engine_failed(const struct engine *eng)
     int i;
 
     for (i = 0; i < eng->n_workers; i++) {
-        if (eng->workers[i].redis_failed) {
+        if (atomic_load(&eng->workers[i].redis_failed)) {
             return 1;
         }
     }
@@ -386,14 +417,13 @@ int engine_finish(struct engine *eng)
     int i;
     int failed = 0;
 
+    stop_workers(eng);
     for (i = 0; i < eng->n_workers; i++) {
-        if (!eng->workers[i].started) {
-            correlate_flush(&eng->workers[i]);
-        }
+        correlate_flush(&eng->workers[i]);
     }
     dispatcher_drain(eng->disp);
     for (i = 0; i < eng->n_workers; i++) {
-        failed |= eng->workers[i].redis_failed;
+        failed |= atomic_load(&eng->workers[i].redis_failed);
     }
     return failed ? -1 : 0;
 }

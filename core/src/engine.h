@@ -39,8 +39,9 @@ struct engine_cfg {
     int default_tz_min;        /* zone for timestamps without one, minutes east */
     int offline;               /* 1: load and check only; no Redis, no threads */
     int64_t retention_ms;      /* incidents expire this long after their last event */
-    int no_actions;            /* 1: transitions call no action plugins (replay by default) */
-    int64_t ref_ms;            /* replay: "now" for stamps without a year (0: the clock) */
+    int replay_workers; /* replay: correlation threads (0 or 1: inline, output in input order) */
+    int no_actions;     /* 1: transitions call no action plugins (replay by default) */
+    int64_t ref_ms;     /* replay: "now" for stamps without a year (0: the clock) */
 };
 
 /* Counters, readable at any time. */
@@ -69,7 +70,10 @@ struct vg_incident_req;
  * diag ("FILE: $.path: reason"); returns NULL if there was any.
  */
 struct engine *engine_new(const struct engine_cfg *cfg, struct diag *diag);
-/* Live mode: start the parse and correlation threads. 0 or -1. */
+/*
+ * Live mode: start the parse and correlation threads. Replay with replay_workers
+ * > 1: start the correlation threads (the caller still parses). 0 or -1.
+ */
 int engine_start(struct engine *eng);
 /* The sink listeners deliver to (live mode). */
 struct ingest_sink engine_sink(struct engine *eng);

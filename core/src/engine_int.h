@@ -54,7 +54,7 @@ struct worker {
     size_t cap_pend;               /* entries allocated */
     struct job *running;           /* the job whose on_event is running */
     int64_t last_loss_log;         /* monotonic ms of the last loss log line */
-    int redis_failed;              /* replay: Redis failed at least once */
+    atomic_int redis_failed;       /* replay: Redis failed at least once (read by the reader) */
 };
 
 struct route {

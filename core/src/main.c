@@ -30,6 +30,7 @@ struct opts {
     int year;                /* --year: year of stamps without one (0: from the clock) */
     int describe;            /* --describe-plugins */
     int actions;             /* --actions: replay runs action plugins */
+    int workers;             /* --workers given: replay uses that many */
     const char *schema_dir;  /* --schema-dir: write each plugin's params schema there */
 };
 
@@ -56,7 +57,9 @@ static void usage(FILE *f)
                "      --events-out FILE  every normalized event as a JSON line ('-': stdout)\n"
                "      --listen-udp A:P   syslog over UDP (repeatable; default 127.0.0.1:5514)\n"
                "      --listen-tcp A:P   syslog over TCP (repeatable; default 127.0.0.1:5514)\n"
-               "      --workers N        correlation threads (default 2; replay uses 1)\n"
+               "      --workers N        correlation threads (default 2); in replay, default 1,\n"
+               "                         which prints records in input order (more: each key's\n"
+               "                         records in order, keys interleaved)\n"
                "      --max-message N    longest syslog message kept, bytes (default 8192)\n"
                "      --check            load config, plugins, rules and templates, then exit\n"
                "      --describe-plugins print every loaded plugin and its options, then exit;\n"
@@ -205,6 +208,7 @@ static void parse_args(int argc, char **argv, struct vg_config *c, struct opts *
             break;
         case OPT_WORKERS:
             c->workers = (int)parse_num(optarg, "--workers", 1, 64);
+            o->workers = c->workers;
             break;
         case OPT_MAXMSG:
             c->max_msg = (size_t)parse_num(optarg, "--max-message", 480, 65535);
@@ -443,6 +447,7 @@ int main(int argc, char **argv)
     so.check = o.check;
     so.actions = o.actions;
     so.year = o.year;
+    so.workers = o.workers;
     if (session_open(&ses, &c, &so) == 0) {
         if (o.check) {
             printf("vigild: configuration OK (%zu rules)\n", engine_n_rules(ses.eng));

@@ -130,6 +130,7 @@ int session_open(struct session *s, const struct vg_config *c, const struct sess
 
     memset(s, 0, sizeof(*s));
     s->prog = o->prog;
+    s->workers = o->workers;
     if (pick_redis(s, c, o) != 0) {
         return -1;
     }
@@ -154,6 +155,7 @@ int session_open(struct session *s, const struct vg_config *c, const struct sess
     ec.redis_url = s->url;
     ec.prefix = s->prefix;
     ec.workers = c->workers;
+    ec.replay_workers = o->workers;
     ec.queue_cap = c->queue_size;
     ec.pending_max = c->pending_max;
     ec.replay = o->replay;
@@ -221,7 +223,13 @@ static int run_replay(struct engine *eng, const char *path, size_t max_line, con
 
 int session_replay(struct session *s, const char *path)
 {
-    int rc = run_replay(s->eng, path, REPLAY_LINE_MAX, s->prog);
+    int rc;
+
+    /* With several workers, each key's events stay in order; keys interleave freely. */
+    if (s->workers > 1 && engine_start(s->eng) != 0) {
+        return -1;
+    }
+    rc = run_replay(s->eng, path, REPLAY_LINE_MAX, s->prog);
 
     if (log_get_level() >= 6) {
         struct sbuf b = {0};

@@ -22,6 +22,7 @@ struct session_opts {
     const char *rules_only; /* a rule file used instead of the configured rules, or NULL */
     int private_redis;      /* 1: a throw-away private Redis even when one is configured */
     FILE *records_out;      /* where records go (NULL: stdout) */
+    int workers;            /* replay: correlation threads (0 or 1: one, inline, in input order) */
 };
 
 struct session {
@@ -34,6 +35,7 @@ struct session {
     char tmpdir[64];           /* its throw-away directory, when is_tmp */
     int is_tmp;                /* 1: remove tmpdir at the end */
     FILE *events;              /* --events-out stream, or NULL */
+    int workers;               /* replay: correlation threads */
 };
 
 /*

@@ -12,6 +12,8 @@
 #   overflow    a 16-slot input queue under a 50,000-datagram burst: every datagram is
 #               an event or a counted drop
 #   schemas     schemas/plugins/ equals what the plugins' option tables generate
+#   workers     replay with 1, 2 and 4 correlation threads: the same records, each
+#               incident's in order
 #   redis_down  an external redis-server stops while events arrive; they are held and
 #               correlated once it is back
 # Waits poll a condition with a deadline; nothing sleeps a fixed time to synchronise.
@@ -287,6 +289,26 @@ schemas)
   diff -ru "$SRC/schemas/plugins" "$TMP/gen" ||
     fail "schemas/plugins is stale: vigild --describe-plugins --schema-dir schemas/plugins"
   "$VIGILD" --plugins "$build/plugins" --describe-plugins | grep -q "^rule plugin single" || fail "describe text"
+  ;;
+workers)
+  # Replay with 1, 2 and 4 correlation threads gives the same records; with several threads
+  # keys interleave, but each incident's records keep their order (counts 1, 2, 3, ...).
+  bash "$SRC/test/bench/gen_corpus.sh" 30000 >"$TMP/corpus.log"
+  for n in 1 2 4; do
+    "$VIGILD" --replay "$TMP/corpus.log" --year 2026 --workers "$n" >"$TMP/w$n.out" 2>"$TMP/w$n.err" ||
+      fail "replay with $n workers"
+    sort "$TMP/w$n.out" >"$TMP/w$n.sorted"
+  done
+  [ "$(wc -l <"$TMP/w1.out")" -gt 1000 ] || fail "too few records to compare"
+  cmp -s "$TMP/w1.sorted" "$TMP/w2.sorted" || fail "2 workers give other records than 1"
+  cmp -s "$TMP/w1.sorted" "$TMP/w4.sorted" || fail "4 workers give other records than 1"
+  for n in 2 4; do
+    bad=$(awk -F'"id":"' '{ split($2, a, "\""); match($0, /"count":[0-9]+/);
+                            c = substr($0, RSTART + 8, RLENGTH - 8) + 0;
+                            if (c != last[a[1]] + 1) bad++; last[a[1]] = c }
+                          END { print bad + 0 }' "$TMP/w$n.out")
+    [ "$bad" -eq 0 ] || fail "$n workers: $bad records out of their incident's order"
+  done
   ;;
 *)
   echo "unknown test $test_name" >&2; exit 2 ;;
