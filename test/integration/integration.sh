@@ -14,6 +14,7 @@
 #   schemas     schemas/plugins/ equals what the plugins' option tables generate
 #   workers     replay with 1, 2 and 4 correlation threads: the same records, each
 #               incident's in order
+#   restart     vigild killed with SIGKILL and restarted continues its incidents
 #   redis_down  an external redis-server stops while events arrive; they are held and
 #               correlated once it is back
 # Waits poll a condition with a deadline; nothing sleeps a fixed time to synchronise.
@@ -309,6 +310,31 @@ workers)
                           END { print bad + 0 }' "$TMP/w$n.out")
     [ "$bad" -eq 0 ] || fail "$n workers: $bad records out of their incident's order"
   done
+  ;;
+restart)
+  # vigild killed with SIGKILL and started again on its state directory continues from the
+  # embedded Redis (AOF): the same incident goes on counting; none is lost or opened twice.
+  start_vigild k1 --state-dir "$TMP/state" --listen-udp 127.0.0.1:0 --listen-tcp 127.0.0.1:0
+  wait_for 20 grep -q "listening for syslog on tcp" "$TMP/k1.err" || fail "vigild did not start"
+  port=$(listen_port k1 tcp)
+  send() { printf '<38>Mar  3 10:12:0%s web1 sshd[1]: Failed password for root from 192.0.2.66 port 1 ssh2\n' "$1" >/dev/tcp/127.0.0.1/"$port"; }
+  for i in 1 2 3; do send "$i"; done
+  wait_for 20 grep -q '"count":3' "$TMP/k1.out" || fail "first three events not correlated"
+  id=$(grep -o '"id":"[0-9a-f]*-1"' "$TMP/k1.out" | head -1 | cut -d'"' -f4)
+  rpid=$(pgrep -f "redis-server.*$TMP/state/redis" | head -1)
+  kill -KILL "$VPID"; wait "$VPID" 2>/dev/null || true
+  # Its redis-server follows it (parent-death signal) and writes its AOF on the way out.
+  wait_for 20 bash -c "! kill -0 $rpid 2>/dev/null" || fail "the embedded redis-server outlived vigild"
+  start_vigild k2 --state-dir "$TMP/state" --listen-udp 127.0.0.1:0 --listen-tcp 127.0.0.1:0
+  wait_for 20 grep -q "listening for syslog on tcp" "$TMP/k2.err" || fail "vigild did not restart: $(cat "$TMP/k2.err")"
+  port=$(listen_port k2 tcp)
+  for i in 4 5; do send "$i"; done
+  wait_for 20 grep -q "\"transition\":\"update\",\"incident\":{\"id\":\"$id\".*\"count\":5," "$TMP/k2.out" ||
+    fail "after the restart the incident did not go on counting: $(cat "$TMP/k2.out")"
+  grep -q '"transition":"open"' "$TMP/k2.out" && fail "an incident was opened twice"
+  "$VIGILCTL" --state-dir "$TMP/state" incidents list >"$TMP/list.out"
+  [ "$(grep -c '192.0.2.66' "$TMP/list.out")" -eq 1 ] || fail "expected one incident: $(cat "$TMP/list.out")"
+  kill -TERM "$VPID"; wait "$VPID" || fail "vigild exit status"
   ;;
 *)
   echo "unknown test $test_name" >&2; exit 2 ;;
