@@ -135,45 +135,17 @@ static struct store_script history_script = {
            "return 1\n",
 };
 
-/*
- * An operator's action on one incident: KEYS 1 the incident's hash, 2 its (rule,
- * key)'s cur, 3 its history; ARGV 1 op (ack, note, close), 2 n, 3 history entry,
- * 4 entries kept, 5 now. Returns "ok", "nosuch" or "closed" (nothing but a note
- * is taken by a closed incident). Closing ends the (rule, key)'s current
- * incident: its next event opens a new one.
- */
-static struct store_script operator_script = {
-    .name = "incident_operator",
-    .lua = "if redis.call('EXISTS', KEYS[1]) == 0 then\n"
-           "  return 'nosuch'\n"
-           "end\n"
-           "local st = redis.call('HGET', KEYS[1], 'status')\n"
-           "if st == 'closed' and ARGV[1] ~= 'note' then\n"
-           "  return 'closed'\n"
-           "end\n"
-           "if ARGV[1] == 'ack' then\n"
-           "  redis.call('HSET', KEYS[1], 'status', 'acknowledged')\n"
-           "elseif ARGV[1] == 'close' then\n"
-           "  redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', ARGV[5])\n"
-           "  if redis.call('GET', KEYS[2]) == ARGV[2] then\n"
-           "    redis.call('DEL', KEYS[2])\n"
-           "  end\n"
-           "end\n"
-           "redis.call('RPUSH', KEYS[3], ARGV[3])\n"
-           "redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)\n"
-           "return 'ok'\n",
-};
-
 void incident_init(void)
 {
     store_script_init(&upsert_script);
     store_script_init(&history_script);
-    store_script_init(&operator_script);
+    incident_admin_init();
 }
 
 static const char *const tr_names[] = {"open", "update", "escalate", "resolve", "close"};
 
-static void add_time(struct sbuf *b, int64_t ms)
+/* Append ms as a quoted RFC 3339 time. */
+void incident_json_time(struct sbuf *b, int64_t ms)
 {
     char ts[40];
 
@@ -183,7 +155,8 @@ static void add_time(struct sbuf *b, int64_t ms)
     sbuf_addc(b, '"');
 }
 
-static void add_jstr(struct sbuf *b, const char *s, size_t len)
+/* Append s as a quoted JSON string. */
+void incident_json_str(struct sbuf *b, const char *s, size_t len)
 {
     sbuf_addc(b, '"');
     sbuf_add_json_str(b, s, len);
@@ -201,9 +174,9 @@ static void key_json(const struct rule *r, const struct vg_event *ev, struct sbu
         if (i > 0) {
             sbuf_addc(out, ',');
         }
-        add_jstr(out, r->key[i], strlen(r->key[i]));
+        incident_json_str(out, r->key[i], strlen(r->key[i]));
         sbuf_addc(out, ':');
-        add_jstr(out, v.ptr ? v.ptr : "", v.len);
+        incident_json_str(out, v.ptr ? v.ptr : "", v.len);
     }
     sbuf_addc(out, '}');
 }
@@ -348,44 +321,44 @@ static void build_record(struct incident_pending *p, const redisReply *rep)
     struct vg_str act = event_get(a->ev, "event.action");
 
     sbuf_adds(j, "{\"@timestamp\":");
-    add_time(j, a->now_ms);
+    incident_json_time(j, a->now_ms);
     sbuf_printf(j, ",\"transition\":\"%s\",\"incident\":{\"id\":\"%s\",\"class\":",
                 tr_names[p->rec.transition], p->rec.id);
-    add_jstr(j, a->r->incident_class, strlen(a->r->incident_class));
+    incident_json_str(j, a->r->incident_class, strlen(a->r->incident_class));
     sbuf_adds(j, ",\"title\":");
-    add_jstr(j, title, tlen);
+    incident_json_str(j, title, tlen);
     {
         size_t slen;
         const char *status = reply_str(rep, 6, &slen);
 
         sbuf_printf(j, ",\"severity\":\"%s\",\"status\":", rule_severity_name(sev));
-        add_jstr(j, slen > 0 ? status : "open", slen > 0 ? slen : 4);
+        incident_json_str(j, slen > 0 ? status : "open", slen > 0 ? slen : 4);
         sbuf_adds(j, ",\"key\":");
     }
     sbuf_add(j, p->kjson.buf, p->kjson.len);
     sbuf_adds(j, ",\"first_seen\":");
-    add_time(j, reply_int(rep, 3));
+    incident_json_time(j, reply_int(rep, 3));
     sbuf_adds(j, ",\"last_seen\":");
-    add_time(j, a->now_ms);
+    incident_json_time(j, a->now_ms);
     sbuf_printf(j, ",\"count\":%" PRId64 ",\"procedure\":", reply_int(rep, 2));
-    add_jstr(j, a->r->procedure, strlen(a->r->procedure));
+    incident_json_str(j, a->r->procedure, strlen(a->r->procedure));
     if (p->rec.transition == VG_TR_OPEN) {
         sbuf_adds(j, ",\"playbook\":");
         sbuf_add(j, p->pb.buf, p->pb.len);
     }
     sbuf_adds(j, "},\"rule\":{\"name\":");
-    add_jstr(j, a->r->name, strlen(a->r->name));
+    incident_json_str(j, a->r->name, strlen(a->r->name));
     sbuf_adds(j, ",\"plugin\":");
-    add_jstr(j, a->r->plugin, strlen(a->r->plugin));
+    incident_json_str(j, a->r->plugin, strlen(a->r->plugin));
     sbuf_printf(j, "},\"event\":{\"kind\":\"alert\",\"severity\":%d", sev);
     if (act.ptr != NULL) {
         sbuf_adds(j, ",\"action\":");
-        add_jstr(j, act.ptr, act.len);
+        incident_json_str(j, act.ptr, act.len);
     }
     sbuf_addc(j, '}');
     if (p->note != NULL) {
         sbuf_adds(j, ",\"note\":");
-        add_jstr(j, p->note, strlen(p->note));
+        incident_json_str(j, p->note, strlen(p->note));
     }
     sbuf_addc(j, '}');
 }
@@ -683,232 +656,5 @@ int incident_add_history(struct store *st, const char *prefix, const char *id, c
         freeReplyObject(reps[1]);
     }
     sbuf_free(&k);
-    return rc;
-}
-
-static const redisReply *hash_get(const redisReply *h, const char *name)
-{
-    size_t i;
-
-    for (i = 0; i + 1 < h->elements; i += 2) {
-        if (strcmp(h->element[i]->str, name) == 0) {
-            return h->element[i + 1];
-        }
-    }
-    return NULL;
-}
-
-/* Append the incident of an HGETALL reply as JSON members, in a fixed order. */
-static void hash_json(const redisReply *h, struct sbuf *out)
-{
-    static const char *const order[] = {"id",        "rule",   "class",     "title",
-                                        "severity",  "status", "key",       "first_seen",
-                                        "last_seen", "count",  "procedure", "playbook"};
-    size_t i;
-    int first = 1;
-
-    for (i = 0; i < ARRAY_SIZE(order); i++) {
-        const redisReply *v = hash_get(h, order[i]);
-        const char *k = order[i];
-
-        if (v == NULL || v->type != REDIS_REPLY_STRING) {
-            continue;
-        }
-        if (!first) {
-            sbuf_addc(out, ',');
-        }
-        first = 0;
-        add_jstr(out, k, strlen(k));
-        sbuf_addc(out, ':');
-        if (strcmp(k, "first_seen") == 0 || strcmp(k, "last_seen") == 0) {
-            add_time(out, strtoll(v->str, NULL, 10));
-        } else if (strcmp(k, "severity") == 0) {
-            const char *name = rule_severity_name(atoi(v->str));
-
-            add_jstr(out, name, strlen(name));
-        } else if (strcmp(k, "count") == 0) {
-            sbuf_printf(out, "%lld", strtoll(v->str, NULL, 10));
-        } else if (strcmp(k, "key") == 0 || strcmp(k, "playbook") == 0) {
-            sbuf_add(out, v->str, v->len);
-        } else {
-            add_jstr(out, v->str, v->len);
-        }
-    }
-}
-
-static void list_json(const redisReply *l, struct sbuf *out)
-{
-    size_t i;
-
-    sbuf_addc(out, '[');
-    for (i = 0; l != NULL && l->type == REDIS_REPLY_ARRAY && i < l->elements; i++) {
-        if (i > 0) {
-            sbuf_addc(out, ',');
-        }
-        sbuf_add(out, l->element[i]->str, l->element[i]->len);
-    }
-    sbuf_addc(out, ']');
-}
-
-int incident_show(struct store *st, const char *prefix, const char *id, struct sbuf *out)
-{
-    struct sbuf k = {0}, ke = {0}, kh = {0};
-    redisReply *reps[3] = {NULL, NULL, NULL};
-    int rc = VG_EIO;
-    size_t i;
-
-    if (incident_hash_key(prefix, id, &k) != 0) {
-        return VG_ENOENT;
-    }
-    sbuf_printf(&ke, "%s:events", k.buf);
-    sbuf_printf(&kh, "%s:history", k.buf);
-    {
-        const char *a[] = {"HGETALL", k.buf};
-        const char *b[] = {"LRANGE", ke.buf, "0", "-1"};
-        const char *c[] = {"LRANGE", kh.buf, "0", "-1"};
-
-        store_append(st, 2, a, NULL);
-        store_append(st, 4, b, NULL);
-        store_append(st, 4, c, NULL);
-    }
-    if (store_flush(st, reps, 3) != 0) {
-        goto out;
-    }
-    if (reps[0]->type != REDIS_REPLY_ARRAY || reps[0]->elements == 0) {
-        rc = VG_ENOENT;
-        goto out;
-    }
-    sbuf_addc(out, '{');
-    hash_json(reps[0], out);
-    sbuf_adds(out, ",\"events\":");
-    list_json(reps[1], out);
-    sbuf_adds(out, ",\"history\":");
-    list_json(reps[2], out);
-    sbuf_addc(out, '}');
-    rc = VG_OK;
-out:
-    for (i = 0; i < 3; i++) {
-        if (reps[i] != NULL) {
-            freeReplyObject(reps[i]);
-        }
-    }
-    sbuf_free(&k);
-    sbuf_free(&ke);
-    sbuf_free(&kh);
-    return rc;
-}
-
-int incident_list(struct store *st, const char *prefix, size_t limit, struct sbuf *out)
-{
-    struct sbuf kopen = {0};
-    char stop[24];
-    redisReply *ids;
-    redisReply **reps;
-    size_t i;
-    int rc = VG_OK;
-
-    sbuf_printf(&kopen, "%sopen", prefix);
-    snprintf(stop, sizeof(stop), "%zu", limit > 0 ? limit - 1 : 0);
-    {
-        const char *a[] = {"ZREVRANGE", kopen.buf, "0", stop};
-
-        ids = store_cmd(st, 4, a, NULL);
-    }
-    sbuf_free(&kopen);
-    if (ids == NULL || ids->type != REDIS_REPLY_ARRAY) {
-        if (ids != NULL) {
-            freeReplyObject(ids);
-        }
-        return VG_EIO;
-    }
-    reps = xcalloc(ids->elements + 1, sizeof(*reps));
-    for (i = 0; i < ids->elements; i++) {
-        struct sbuf k = {0};
-
-        if (incident_hash_key(prefix, ids->element[i]->str, &k) != 0) {
-            sbuf_adds(&k, "-");
-        }
-        {
-            const char *a[] = {"HGETALL", k.buf};
-
-            store_append(st, 2, a, NULL);
-        }
-        sbuf_free(&k);
-    }
-    if (store_flush(st, reps, ids->elements) != 0) {
-        rc = VG_EIO;
-    }
-    for (i = 0; rc == VG_OK && i < ids->elements; i++) {
-        if (reps[i]->type == REDIS_REPLY_ARRAY && reps[i]->elements > 0) {
-            sbuf_addc(out, '{');
-            hash_json(reps[i], out);
-            sbuf_adds(out, "}\n");
-        }
-    }
-    for (i = 0; i < ids->elements; i++) {
-        if (reps[i] != NULL) {
-            freeReplyObject(reps[i]);
-        }
-    }
-    free(reps);
-    freeReplyObject(ids);
-    return rc;
-}
-
-int incident_operate(struct store *st, const char *prefix, const char *id, const char *op,
-                     const char *by, const char *text, int64_t now_ms)
-{
-    struct sbuf h = {0}, cur = {0}, hist = {0}, entry = {0};
-    const char *dash = strchr(id, '-');
-    char histmax_s[16];
-    char now_s[24];
-    redisReply *rep;
-    int rc = VG_EIO;
-
-    if (incident_hash_key(prefix, id, &h) != 0 || dash == NULL) {
-        return VG_ENOENT;
-    }
-    sbuf_printf(&cur, "%s{%.16s}:cur", prefix, id);
-    sbuf_printf(&hist, "%s:history", h.buf);
-    sbuf_adds(&entry, "{\"@timestamp\":");
-    add_time(&entry, now_ms);
-    sbuf_printf(&entry, ",\"type\":\"operator\",\"op\":\"%s\",\"by\":", op);
-    add_jstr(&entry, by, strlen(by));
-    if (text != NULL) {
-        sbuf_adds(&entry, ",\"note\":");
-        add_jstr(&entry, text, strlen(text));
-    }
-    sbuf_addc(&entry, '}');
-    snprintf(histmax_s, sizeof(histmax_s), "%d", INCIDENT_HISTORY_MAX);
-    snprintf(now_s, sizeof(now_s), "%" PRId64, now_ms);
-    {
-        const char *argv[] = {h.buf, cur.buf, hist.buf, op, dash + 1, entry.buf, histmax_s, now_s};
-
-        rep = store_eval(st, &operator_script, 3, 8, argv, NULL);
-    }
-    if (rep != NULL && (rep->type == REDIS_REPLY_STATUS || rep->type == REDIS_REPLY_STRING)) {
-        rc = strcmp(rep->str, "ok") == 0       ? VG_OK
-             : strcmp(rep->str, "nosuch") == 0 ? VG_ENOENT
-                                               : VG_EINVAL;
-    } else if (rep != NULL) {
-        rc = VG_ERR;
-    }
-    if (rep != NULL) {
-        freeReplyObject(rep);
-    }
-    if (rc == VG_OK && strcmp(op, "close") == 0) {
-        char *kopen = xasprintf("%sopen", prefix);
-        const char *z[] = {"ZREM", kopen, id};
-        redisReply *r = store_cmd(st, 3, z, NULL);
-
-        if (r != NULL) {
-            freeReplyObject(r);
-        }
-        free(kopen);
-    }
-    sbuf_free(&h);
-    sbuf_free(&cur);
-    sbuf_free(&hist);
-    sbuf_free(&entry);
     return rc;
 }

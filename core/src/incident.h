@@ -97,6 +97,12 @@ size_t incident_append_post(struct store *st, struct incident_pending *p);
 /* Check the n follow-up replies of incident id: VG_OK, or VG_EIO when one was lost. */
 int incident_check_post(redisReply **reps, size_t n, const char *id);
 
+/* Append ms as a quoted RFC 3339 time / s as a quoted JSON string (record writers). */
+void incident_json_time(struct sbuf *b, int64_t ms);
+void incident_json_str(struct sbuf *b, const char *s, size_t len);
+/* Register the operator script (incident_init calls it). */
+void incident_admin_init(void);
+
 /* The Redis key of an incident's hash from its id ("" on a malformed id): prefix{tag}:inc:n. */
 int incident_hash_key(const char *prefix, const char *id, struct sbuf *out);
 
