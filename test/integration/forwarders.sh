@@ -17,26 +17,7 @@
 set -euo pipefail
 test_name=$1 VIGILD=$2 VIGILCTL=$3 SRC=$4
 TMP=$(mktemp -d /tmp/vg_fw.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$TMP"/*.err "$TMP"/*.out; do [ -f "$f" ] && { echo "--- $f"; tail -30 "$f"; }; done >&2
-  exit 1
-}
-# wait_for SECONDS COMMAND...: poll until the command succeeds or the deadline passes
-wait_for() {
-  local end=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $end ] || return 1
-    sleep 0.1
-  done
-}
+. "$(dirname "$0")/lib.sh"
 # port_used PORT: something has PORT bound on TCP or UDP (IPv4 or IPv6)
 port_used() {
   local hex
@@ -53,8 +34,6 @@ free_port() {
   echo 0
 }
 udp_bound() { grep -qi "^ *[0-9]*: 0100007F:$(printf '%04X' "$1") " /proc/net/udp; }
-count_lines() { grep -c -- "$2" "$1" 2>/dev/null || true; }
-has_at_least() { [ "$(count_lines "$1" "$2")" -ge "$3" ]; }
 
 start_vigild() { # start_vigild NAME: stdout to $TMP/NAME.out, stderr to $TMP/NAME.err
   local name=$1

@@ -21,29 +21,12 @@
 set -euo pipefail
 test_name=$1 VIGILD=$2 VIGILCTL=$3 SRC=$4
 TMP=$(mktemp -d /tmp/vg_it.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; for f in "$TMP"/*.err; do [ -f "$f" ] && { echo "--- $f"; tail -30 "$f"; }; done >&2; exit 1; }
-# wait_for SECONDS COMMAND...: poll until the command succeeds or the deadline passes
-wait_for() {
-  local end=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $end ] || return 1
-    sleep 0.1
-  done
-}
+. "$(dirname "$0")/lib.sh"
 # listen_port NAME PROTO: the port vigild reports it bound for PROTO (udp or tcp); vigild is
 # started on port 0 so the kernel picks free ports and tests never collide.
 listen_port() {
   grep -o "listening for syslog on $2 127.0.0.1:[0-9]*" "$TMP/$1.err" | head -1 | cut -d: -f2
 }
-count_lines() { grep -c "$2" "$1" 2>/dev/null || true; }
-has_at_least() { [ "$(count_lines "$1" "$2")" -ge "$3" ]; }
 
 start_vigild() { # start_vigild NAME ARGS...: stdout to $TMP/NAME.out, stderr to $TMP/NAME.err
   local name=$1; shift
