@@ -19,7 +19,14 @@
 
 void correlate_job_free(struct job *j)
 {
-    event_unref(j->ev);
+    if (j->ev != NULL) {
+        event_unref(j->ev);
+    }
+    if (j->timer != NULL) {
+        free(j->timer->name);
+        free(j->timer);
+    }
+    free(j->ops);
     free(j->key);
     free(j);
 }
@@ -100,8 +107,41 @@ void correlate_drop_held(struct worker *w)
     }
 }
 
-int engine_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
-                           const struct vg_incident_req *req)
+/* A new call slot for the running job; its id is "<nonce>-<seq>.<n>". */
+static struct op *new_op(struct worker *w, struct job *j, enum op_kind kind, char *id,
+                         size_t id_len)
+{
+    struct op *o;
+
+    if (w->n_ops == w->cap_ops) {
+        w->cap_ops = w->cap_ops ? w->cap_ops * 2 : BATCH_MAX;
+        w->ops = xrealloc(w->ops, w->cap_ops * sizeof(*w->ops));
+    }
+    if (j->n_ops == j->cap_ops) {
+        j->cap_ops = j->cap_ops ? j->cap_ops * 2 : 4;
+        j->ops = xrealloc(j->ops, j->cap_ops * sizeof(*j->ops));
+    }
+    j->ops[j->n_ops++] = w->n_ops;
+    o = &w->ops[w->n_ops++];
+    memset(o, 0, sizeof(*o));
+    o->kind = kind;
+    o->job = j;
+    snprintf(id, id_len, "%s-%" PRIu64 ".%u", w->eng->nonce, j->seq, j->n_ids++);
+    return o;
+}
+
+/* The event a call of ctx may name (the job's, or the one on_state was given), or NULL. */
+static struct vg_event *event_allowed(const struct vg_ctx *ctx, const struct vg_event *ev)
+{
+    if (ev != NULL && ev == ctx->wk->running->ev) {
+        return ctx->wk->running->ev;
+    }
+    return ev != NULL && ev == ctx->ev ? ctx->ev : NULL;
+}
+
+/* Queue an incident call (upsert or a lifecycle mode) for the running job. */
+static int queue_incident(struct vg_ctx *ctx, struct vg_event *ev, int mode, int severity,
+                          const char *note)
 {
     struct worker *w = ctx->wk;
     struct job *j = w->running;
@@ -111,59 +151,208 @@ int engine_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
                               .key = ctx->key,
                               .key_len = ctx->key_len,
                               .now_ms = ctx->now_ms,
+                              .severity = severity,
+                              .note = note,
+                              .mode = mode,
                               .retention_ms = w->eng->cfg.retention_ms};
     char job_id[64];
-    struct incident_pending *p;
+    struct op *o;
+
+    if (ev == ctx->ev && ctx->event_at_ms > 0) {
+        a.now_ms = ctx->event_at_ms;
+    }
+    o = new_op(w, j, OP_INCIDENT, job_id, sizeof(job_id));
+    /* The record is written after the reply: the call keeps the event. */
+    event_ref(ev);
+    o->ev = ev;
+    a.job_id = job_id;
+    incident_pending_init(&o->inc, &a);
+    /* Queued, not written: the batch reports a Redis failure for the whole job. */
+    return incident_begin(w->st, &o->inc) == VG_OK ? VG_OK : VG_EIO;
+}
+
+int engine_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
+                           const struct vg_incident_req *req)
+{
+    int severity = 0;
+    const char *note = NULL;
 
     if (req != NULL && req->size >= offsetof(struct vg_incident_req, note) + sizeof(req->note)) {
-        a.severity = req->severity;
-        a.note = req->note;
+        severity = req->severity;
+        note = req->note;
     }
-    if (a.severity < 0 || a.severity > 5) {
-        snprintf(ctx->err, sizeof(ctx->err), "severity %d is not 0..5", a.severity);
+    if (severity < 0 || severity > 5) {
+        snprintf(ctx->err, sizeof(ctx->err), "severity %d is not 0..5", severity);
         return VG_EINVAL;
     }
-    if (ev != j->ev) {
+    if (event_allowed(ctx, ev) == NULL) {
         snprintf(ctx->err, sizeof(ctx->err), "incident_upsert for another event than the call's");
         return VG_EINVAL;
     }
-    /* One id per upsert of the job: a plugin may open several incidents for one event. */
-    snprintf(job_id, sizeof(job_id), "%s-%" PRIu64 ".%zu", w->eng->nonce, j->seq, j->n_pend);
-    a.job_id = job_id;
-    if (w->n_pend == w->cap_pend) {
-        w->cap_pend = w->cap_pend ? w->cap_pend * 2 : BATCH_MAX;
-        w->pend = xrealloc(w->pend, w->cap_pend * sizeof(*w->pend));
-    }
-    p = &w->pend[w->n_pend++];
-    incident_pending_init(p, &a);
-    j->n_pend++;
-    /* Queued, not written: the batch reports a Redis failure for the whole job. */
-    return incident_begin(w->st, p) == VG_OK ? VG_OK : VG_EIO;
+    return queue_incident(ctx, event_allowed(ctx, ev), INCIDENT_UPSERT, severity, note);
 }
 
-/* Call the rule plugin of job j; its upserts are queued on the pipeline. */
+int engine_incident_resolve(struct vg_ctx *ctx, const struct vg_event *ev,
+                            const struct vg_resolve_req *req)
+{
+    const char *note = NULL;
+
+    if (req != NULL && req->size >= offsetof(struct vg_resolve_req, note) + sizeof(req->note)) {
+        note = req->note;
+    }
+    if (event_allowed(ctx, ev) == NULL) {
+        snprintf(ctx->err, sizeof(ctx->err), "incident_resolve for another event than the call's");
+        return VG_EINVAL;
+    }
+    return queue_incident(ctx, event_allowed(ctx, ev), INCIDENT_RESOLVE, 0, note);
+}
+
+/* Keys live at least a day, and twice their longest window. */
+static int64_t state_ttl(const struct vg_state_req *req)
+{
+    int64_t t = req->window_ms;
+
+    t = req->window2_ms > t ? req->window2_ms : t;
+    t = req->suppress_ms > t ? req->suppress_ms : t;
+    t *= 2;
+    return t > INT64_C(86400000) ? t : INT64_C(86400000);
+}
+
+int engine_state_op(struct vg_ctx *ctx, const struct vg_event *ev, const struct vg_state_req *req)
+{
+    struct worker *w = ctx->wk;
+    struct job *j = w->running;
+    char job_id[64];
+    struct sbuf evjson = {0};
+    struct vg_event *own = event_allowed(ctx, ev);
+    struct op *o;
+    int rc;
+
+    if (state_check(req, ctx->err, sizeof(ctx->err)) != VG_OK) {
+        return VG_EINVAL;
+    }
+    if (own == NULL) {
+        snprintf(ctx->err, sizeof(ctx->err), "state_op for another event than the call's");
+        return VG_EINVAL;
+    }
+    if (w->depth >= STAGES_MAX - 1) {
+        snprintf(ctx->err, sizeof(ctx->err),
+                 "state_op nested more than %d deep in on_state callbacks", STAGES_MAX - 1);
+        return VG_EINVAL;
+    }
+    if (req->op == VG_ST_HEARTBEAT || (req->op == VG_ST_ARM && (req->flags & VG_STF_KEEP_EVENT))) {
+        event_to_json(ev, &evjson);
+    }
+    o = new_op(w, j, OP_STATE, job_id, sizeof(job_id));
+    event_ref(own);
+    o->ev = own;
+    rc = state_begin(w->st, w->eng->cfg.prefix, ctx->rule->name, ctx->key, ctx->key_len, req,
+                     ctx->now_ms, job_id, evjson.buf, evjson.len, state_ttl(req), &o->st);
+    sbuf_free(&evjson);
+    return rc == VG_OK ? VG_OK : VG_EIO;
+}
+
+/* Set up the call context of job j for its rule's plugin. */
+static void job_ctx(struct worker *w, struct job *j, struct vg_ctx *ctx)
+{
+    struct plugin_inst *inst = j->rule->instance;
+
+    host_ctx_init(ctx, inst, inst->label);
+    ctx->wk = w;
+    ctx->rule = j->rule;
+    ctx->key = j->key;
+    ctx->key_len = j->key_len;
+    if (j->timer != NULL) {
+        ctx->now_ms = j->timer->due;
+    } else {
+        ctx->now_ms = w->eng->cfg.replay ? j->ev->ts_ms : j->ev->ingested_ms;
+    }
+    ctx->has_now = 1;
+    ctx->ev = j->ev;
+}
+
+/* Run fn of the job's plugin under the instance lock unless it is concurrent. */
+static int plugin_lock(struct job *j, int lock)
+{
+    struct plugin_inst *inst = j->rule->instance;
+
+    if (!(inst->mod->desc.flags & VG_PLUGIN_CONCURRENT)) {
+        if (lock) {
+            pthread_mutex_lock(&inst->lock);
+        } else {
+            pthread_mutex_unlock(&inst->lock);
+        }
+    }
+    return 0;
+}
+
+/* An event carrying only a time and the key's fields (parsed back from "k=v|k=v"). */
+static struct vg_event *key_event(const struct job *j, int64_t ts_ms)
+{
+    struct vg_event *ev = event_new();
+    const struct rule *r = j->rule;
+    struct sbuf v = {0};
+    const char *p = j->key;
+    const char *end = j->key + j->key_len;
+    size_t i;
+
+    event_set_time(ev, ts_ms);
+    for (i = 0; i < r->n_key && p < end; i++) {
+        p = memchr(p, '=', (size_t)(end - p));
+        if (p == NULL) {
+            break;
+        }
+        sbuf_reset(&v);
+        for (p++; p < end && *p != '|'; p++) {
+            if (*p == '\\' && p + 1 < end) {
+                p++;
+            }
+            sbuf_addc(&v, *p);
+        }
+        event_set_str(ev, r->key[i], v.buf ? v.buf : "", v.len);
+    }
+    sbuf_free(&v);
+    return ev;
+}
+
+/* Queue what a timer job does: fire a state deadline, or the incident's own. */
+static void fire_timer(struct worker *w, struct job *j, struct vg_ctx *ctx)
+{
+    const struct job_timer *t = j->timer;
+    char job_id[64];
+    struct op *o;
+
+    if (strcmp(t->name, "@close") == 0 || strcmp(t->name, "@escalate") == 0) {
+        struct vg_event *ev = key_event(j, t->due);
+
+        j->ev = ev;
+        ctx->ev = ev;
+        j->rc = queue_incident(ctx, ev, t->name[1] == 'c' ? INCIDENT_CLOSE : INCIDENT_ESCALATE, 0,
+                               NULL);
+        return;
+    }
+    o = new_op(w, j, OP_STATE, job_id, sizeof(job_id));
+    j->rc = state_fire_begin(w->st, w->eng->cfg.prefix, j->rule->name, j->key, j->key_len, t->name,
+                             t->now, t->lease, job_id, &o->st);
+}
+
+/* Call the rule plugin of job j; its calls are queued on the pipeline. */
 static void call_plugin(struct worker *w, struct job *j)
 {
     struct plugin_inst *inst = j->rule->instance;
     const struct vg_plugin *p = &inst->mod->desc;
     struct vg_ctx ctx;
 
-    host_ctx_init(&ctx, inst, inst->label);
-    ctx.wk = w;
-    ctx.rule = j->rule;
-    ctx.key = j->key;
-    ctx.key_len = j->key_len;
-    ctx.now_ms = w->eng->cfg.replay ? j->ev->ts_ms : j->ev->ingested_ms;
-    ctx.has_now = 1;
-    j->first_pend = w->n_pend;
-    j->n_pend = 0;
+    job_ctx(w, j, &ctx);
+    j->n_ops = 0;
+    j->n_ids = 0;
     w->running = j;
-    if (!(p->flags & VG_PLUGIN_CONCURRENT)) {
-        pthread_mutex_lock(&inst->lock);
-    }
-    j->rc = p->on_event(&ctx, inst->state, j->ev);
-    if (!(p->flags & VG_PLUGIN_CONCURRENT)) {
-        pthread_mutex_unlock(&inst->lock);
+    if (j->timer != NULL) {
+        fire_timer(w, j, &ctx);
+    } else {
+        plugin_lock(j, 1);
+        j->rc = p->on_event(&ctx, inst->state, j->ev);
+        plugin_lock(j, 0);
     }
     w->running = NULL;
     snprintf(j->err, sizeof(j->err), "%s", ctx.err[0] ? ctx.err : "on_event failed");
@@ -192,6 +381,70 @@ static void free_replies(redisReply **reps, size_t n)
     free(reps);
 }
 
+/* An event for a deadline's outcome: the kept arming event, else key_event(). */
+static struct vg_event *deadline_event(const struct job *j, const struct state_out *so)
+{
+    struct vg_event *ev = NULL;
+
+    if (so->evjson.len > 0) {
+        char err[128];
+
+        ev = event_from_json(so->evjson.buf, so->evjson.len, err, sizeof(err));
+    }
+    return ev != NULL ? ev : key_event(j, so->since_ms);
+}
+
+/* Hand the outcomes of state call o to its rule's on_state(), in order. */
+static void deliver(struct worker *w, struct op *o)
+{
+    struct job *j = o->job;
+    struct plugin_inst *inst = j->rule->instance;
+    const struct vg_plugin *p = &inst->mod->desc;
+    size_t i;
+
+    for (i = 0; i < o->st.n_out; i++) {
+        const struct state_out *so = &o->st.out[i];
+        struct vg_state_result res = {.size = sizeof(res),
+                                      .op = so->op,
+                                      .cookie = so->deadline ? 0 : o->st.cookie,
+                                      .verdict = so->verdict,
+                                      .deadline = so->deadline,
+                                      .count = so->count,
+                                      .since_ms = so->since_ms,
+                                      .name = o->st.name};
+        struct vg_event *ev = so->deadline ? deadline_event(j, so) : o->ev;
+        struct vg_ctx ctx;
+        int rc;
+
+        if (p->on_state == NULL || ev == NULL) {
+            if (so->deadline && ev != NULL) {
+                event_unref(ev);
+            }
+            continue;
+        }
+        job_ctx(w, j, &ctx);
+        ctx.ev = ev;
+        if (so->deadline) {
+            ctx.now_ms = so->due_ms > 0 ? so->due_ms : ctx.now_ms;
+            /* A missing pair's incident is dated by its problem event; others by the deadline. */
+            ctx.event_at_ms = so->op == VG_ST_ARM ? so->since_ms : 0;
+        }
+        w->running = j;
+        plugin_lock(j, 1);
+        rc = p->on_state(&ctx, inst->state, ev, &res);
+        plugin_lock(j, 0);
+        w->running = NULL;
+        if (rc != VG_OK && j->rc == VG_OK) {
+            j->rc = rc;
+            snprintf(j->err, sizeof(j->err), "%s", ctx.err[0] ? ctx.err : "on_state failed");
+        }
+        if (so->deadline) {
+            /* Calls queued with it hold their own reference. */
+            event_unref(ev);
+        }
+    }
+}
+
 /* Print the job's records and hand its transitions to the actions; count its failures. */
 static void complete(struct worker *w, struct job *j)
 {
@@ -203,28 +456,47 @@ static void complete(struct worker *w, struct job *j)
         log_msg(VG_LOG_WARNING, "[%s] event not correlated: %s",
                 ((struct plugin_inst *)j->rule->instance)->label, j->err);
     }
-    for (k = j->first_pend; k < j->first_pend + j->n_pend; k++) {
-        struct incident_pending *p = &w->pend[k];
+    for (k = 0; k < j->n_ops; k++) {
+        struct op *o = &w->ops[j->ops[k]];
+        struct incident_pending *p = &o->inc;
         const struct rule *r = j->rule;
         size_t i;
 
+        if (o->kind == OP_STATE) {
+            if (o->st.rc != VG_OK) {
+                atomic_fetch_add(&eng->stats.rule_errors, 1);
+            }
+            continue;
+        }
         if (p->rc != VG_OK) {
             atomic_fetch_add(&eng->stats.rule_errors, 1);
             continue;
         }
-        atomic_fetch_add(p->rec.transition == VG_TR_OPEN ? &eng->stats.opened : &eng->stats.updated,
-                         1);
-        if (eng->cfg.records_out != NULL) {
-            engine_write_line(eng, eng->cfg.records_out, p->rec.json.buf, p->rec.json.len);
+        if (p->n_recs == 0) {
+            continue; /* nothing happened (no open incident to resolve, a stale deadline) */
         }
-        for (i = 0; !eng->cfg.no_actions && i < r->n_on[p->rec.transition]; i++) {
-            dispatcher_submit(eng->disp, r->on[p->rec.transition][i].instance, r->name,
-                              p->rec.transition, p->rec.id, p->rec.json.buf, p->rec.json.len);
+        for (i = 0; i < p->n_recs; i++) {
+            /* A previous incident closed by this call comes before it. */
+            const struct incident_rec *rec = p->n_recs == 2 && i == 0 ? &p->rec2 : &p->rec;
+            size_t x;
+
+            if (rec->transition == VG_TR_OPEN) {
+                atomic_fetch_add(&eng->stats.opened, 1);
+            } else {
+                atomic_fetch_add(&eng->stats.updated, 1);
+            }
+            if (eng->cfg.records_out != NULL) {
+                engine_write_line(eng, eng->cfg.records_out, rec->json.buf, rec->json.len);
+            }
+            for (x = 0; !eng->cfg.no_actions && x < r->n_on[rec->transition]; x++) {
+                dispatcher_submit(eng->disp, r->on[rec->transition][x].instance, r->name,
+                                  rec->transition, rec->id, rec->json.buf, rec->json.len);
+            }
         }
     }
 }
 
-/* Did Redis fail for any upsert of job j (or did the plugin report it)? */
+/* Did Redis fail for any call of job j (or did the plugin report it)? */
 static int job_needs_retry(const struct worker *w, const struct job *j)
 {
     size_t k;
@@ -232,17 +504,38 @@ static int job_needs_retry(const struct worker *w, const struct job *j)
     if (j->rc == VG_EIO) {
         return 1;
     }
-    for (k = j->first_pend; k < j->first_pend + j->n_pend; k++) {
-        if (w->pend[k].rc == VG_EIO) {
+    for (k = 0; k < j->n_ops; k++) {
+        const struct op *o = &w->ops[j->ops[k]];
+
+        if ((o->kind == OP_INCIDENT ? o->inc.rc : o->st.rc) == VG_EIO) {
             return 1;
         }
     }
     return 0;
 }
 
+void correlate_ops_free(struct worker *w)
+{
+    size_t k;
+
+    for (k = 0; k < w->n_ops; k++) {
+        struct op *o = &w->ops[k];
+
+        if (o->kind == OP_INCIDENT) {
+            incident_pending_free(&o->inc);
+        } else {
+            state_pending_free(&o->st);
+        }
+        if (o->ev != NULL) {
+            event_unref(o->ev);
+        }
+    }
+    w->n_ops = 0;
+}
+
 /*
  * First half of a batch: move w->batch to w->flight, call the rule plugins (their
- * upserts are queued) and send the queue to Redis without waiting. Returns 0,
+ * calls are queued) and send the queue to Redis without waiting. Returns 0,
  * or -1 when Redis is unreachable (then w->flight holds the jobs, none called).
  */
 static int batch_begin(struct worker *w)
@@ -254,7 +547,8 @@ static int batch_begin(struct worker *w)
     w->flight_from_held = w->batch_from_held;
     w->n_batch = 0;
     w->batch_from_held = 0;
-    w->n_pend = 0;
+    w->n_ops = 0;
+    w->depth = 0;
     if (w->n_flight == 0) {
         return 0;
     }
@@ -272,9 +566,46 @@ static int batch_begin(struct worker *w)
 }
 
 /*
- * Second half: read the scripts' replies, write the follow-ups in one more round
- * trip, then print records and hand over actions in job order; jobs to retry are
- * held (from the first one on).
+ * The stages of a batch: read the replies of the calls sent, hand state results
+ * to on_state() (which may queue more calls), and repeat while calls were added,
+ * at most STAGES_MAX times.
+ */
+static void run_stages(struct worker *w)
+{
+    size_t from = 0;
+
+    for (w->depth = 0; w->depth < STAGES_MAX && from < w->n_ops; w->depth++) {
+        size_t to = w->n_ops;
+        redisReply **reps = flush_replies(w->st, to - from);
+        size_t k;
+
+        /* Every reply first: an incident's collision probe runs commands of its own. */
+        for (k = from; k < to; k++) {
+            struct op *o = &w->ops[k];
+
+            if (o->kind == OP_INCIDENT) {
+                incident_finish(w->st, &o->inc, reps[k - from]);
+            } else {
+                state_finish(&o->st, reps[k - from]);
+            }
+        }
+        free_replies(reps, to - from);
+        for (k = from; k < to; k++) {
+            if (w->ops[k].kind == OP_STATE && w->ops[k].st.rc == VG_OK) {
+                /* w->ops may move while on_state queues calls: index, not pointer. */
+                struct op o = w->ops[k];
+
+                deliver(w, &o);
+            }
+        }
+        from = to;
+    }
+}
+
+/*
+ * Second half: the stages, then the follow-up writes in one more round trip,
+ * then records and actions in job order; jobs to retry are held (from the first
+ * one on).
  */
 static void batch_end(struct worker *w)
 {
@@ -298,23 +629,28 @@ static void batch_end(struct worker *w)
         n_retry = n;
         goto out_retry;
     }
-    reps = flush_replies(w->st, w->n_pend);
-    /* Every script reply first: a collision probe runs commands of its own. */
-    for (k = 0; k < w->n_pend; k++) {
-        incident_finish(w->st, &w->pend[k], reps[k]);
-    }
-    free_replies(reps, w->n_pend);
-    for (k = 0; k < w->n_pend; k++) {
-        n_post += incident_append_post(w->st, &w->pend[k]);
+    run_stages(w);
+    for (k = 0; k < w->n_ops; k++) {
+        struct op *o = &w->ops[k];
+
+        n_post += o->kind == OP_INCIDENT ? incident_append_post(w->st, &o->inc)
+                                         : state_append_post(w->st, w->eng->cfg.prefix, &o->st);
     }
     reps = flush_replies(w->st, n_post);
-    for (n_post = 0, k = 0; k < w->n_pend; k++) {
-        struct incident_pending *p = &w->pend[k];
+    for (n_post = 0, k = 0; k < w->n_ops; k++) {
+        struct op *o = &w->ops[k];
 
-        if (p->rc == VG_OK && p->n_post > 0) {
-            p->rc = incident_check_post(reps + n_post, p->n_post, p->rec.id);
+        if (o->kind == OP_INCIDENT) {
+            if (o->inc.rc == VG_OK && o->inc.n_post > 0) {
+                o->inc.rc = incident_check_post(reps + n_post, o->inc.n_post, o->inc.rec.id);
+            }
+            n_post += o->inc.n_post;
+        } else {
+            if (o->st.rc == VG_OK && o->st.n_post > 0) {
+                o->st.rc = incident_check_post(reps + n_post, o->st.n_post, o->st.name);
+            }
+            n_post += o->st.n_post;
         }
-        n_post += p->n_post;
     }
     free_replies(reps, n_post);
     for (i = 0; i < n; i++) {
@@ -331,11 +667,15 @@ static void batch_end(struct worker *w)
         complete(w, j);
         correlate_job_free(j);
     }
-    for (k = 0; k < w->n_pend; k++) {
-        incident_pending_free(&w->pend[k]);
-    }
-    w->n_pend = 0;
+    correlate_ops_free(w);
 out_retry:
+    for (i = 0; i < n_retry; i++) {
+        retry[i]->n_ops = 0;
+        if (retry[i]->timer != NULL && retry[i]->ev != NULL) {
+            event_unref(retry[i]->ev);
+            retry[i]->ev = NULL;
+        }
+    }
     if (w->flight_from_held) {
         hold_front(w, retry, n_retry);
         return;

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "action.h"
@@ -125,6 +126,7 @@ struct engine *engine_new(const struct engine_cfg *cfg, struct diag *diag)
     snprintf(eng->nonce, sizeof(eng->nonce), "%016" PRIx64,
              hash_fnv1a(&eng, sizeof(eng)) ^ (uint64_t)time_now_ms() ^ ((uint64_t)getpid() << 32));
     incident_init();
+    state_init();
     for (i = 0; i < cfg->n_plugin_dirs; i++) {
         loader_load_dir(&eng->ld, cfg->plugin_dirs[i], diag);
     }
@@ -166,6 +168,7 @@ struct engine *engine_new(const struct engine_cfg *cfg, struct diag *diag)
         }
         w->held = xcalloc(eng->cfg.pending_max, sizeof(*w->held));
     }
+    eng->timer_st = store_open(cfg->redis_url, 2000, err, sizeof(err));
     {
         struct dispatcher_cfg dc = {.threads = cfg->action_threads,
                                     .redis_url = cfg->redis_url,
@@ -234,6 +237,106 @@ void engine_write_line(struct engine *eng, FILE *f, const char *s, size_t len)
     pthread_mutex_unlock(&eng->out_lock);
 }
 
+struct worker *engine_worker_for(struct engine *eng, const struct rule *r, const char *key,
+                                 size_t key_len)
+{
+    uint64_t h;
+
+    if (eng->n_workers <= 1) {
+        return &eng->workers[0];
+    }
+    h = hash_fnv1a(r->name, strlen(r->name)) ^ hash_fnv1a(key, key_len);
+    return &eng->workers[h % (uint64_t)eng->n_workers];
+}
+
+static struct rule *rule_by_name(struct engine *eng, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < eng->rs.n; i++) {
+        if (strcmp(eng->rs.rules[i].name, name) == 0) {
+            return &eng->rs.rules[i];
+        }
+    }
+    return NULL;
+}
+
+static int claim_cmp(const void *a, const void *b)
+{
+    const struct state_claim *x = a;
+    const struct state_claim *y = b;
+
+    return x->due < y->due ? -1 : x->due > y->due;
+}
+
+int engine_claim_timers(struct engine *eng, int64_t now_ms)
+{
+    struct state_claim *c = NULL;
+    size_t n = 0;
+    size_t i;
+    int shard;
+
+    if (eng->timer_st == NULL || !store_ok(eng->timer_st)) {
+        return -1;
+    }
+    for (shard = 0; shard < STATE_TIMER_SHARDS; shard++) {
+        if (state_claim(eng->timer_st, eng->cfg.prefix, shard, now_ms, STATE_LEASE_MS, &c, &n) <
+            0) {
+            state_claims_free(c, n);
+            return -1;
+        }
+    }
+    /* Deadlines fire in time order across the shards. */
+    if (n > 1) {
+        qsort(c, n, sizeof(*c), claim_cmp);
+    }
+    for (i = 0; i < n; i++) {
+        struct rule *r = rule_by_name(eng, c[i].rule);
+        struct job *j;
+        struct worker *w;
+
+        if (r == NULL) {
+            /* A rule removed from the configuration: its deadline lapses with its lease. */
+            continue;
+        }
+        j = xcalloc(1, sizeof(*j));
+        j->rule = r;
+        j->key = c[i].key;
+        j->key_len = c[i].key_len;
+        c[i].key = NULL;
+        j->timer = xcalloc(1, sizeof(*j->timer));
+        j->timer->name = c[i].name;
+        c[i].name = NULL;
+        j->timer->due = c[i].due;
+        j->timer->now = now_ms;
+        j->timer->lease = c[i].lease;
+        j->seq = atomic_fetch_add(&eng->stats.routed, 1);
+        atomic_fetch_add(&eng->stats.timers, 1);
+        w = engine_worker_for(eng, r, j->key, j->key_len);
+        if (!w->started) {
+            correlate_add(w, j);
+        } else if (queue_push(w->q, j) != 0) {
+            correlate_job_free(j);
+        }
+    }
+    state_claims_free(c, n);
+    return (int)n;
+}
+
+/* The live timer loop: every 250 ms, claim the deadlines that fell due. */
+static void *timer_main(void *arg)
+{
+    struct engine *eng = arg;
+
+    while (!atomic_load(&eng->stopping)) {
+        struct timespec ts = {0, 250 * 1000 * 1000};
+
+        engine_claim_timers(eng, time_now_ms());
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
 /* Route an event to its rules: inline (replay) or to the worker queues (live). */
 static void route_event(struct engine *eng, struct vg_event *ev)
 {
@@ -263,12 +366,7 @@ static void route_event(struct engine *eng, struct vg_event *ev)
         j->key = key.buf ? xstrndup(key.buf, key.len) : xstrdup("");
         j->key_len = key.len;
         j->seq = atomic_fetch_add(&eng->stats.routed, 1);
-        w = &eng->workers[0];
-        if (eng->n_workers > 1) {
-            uint64_t h = hash_fnv1a(r->name, strlen(r->name)) ^ hash_fnv1a(j->key, j->key_len);
-
-            w = &eng->workers[h % (uint64_t)eng->n_workers];
-        }
+        w = engine_worker_for(eng, r, j->key, j->key_len);
         if (!w->started) {
             correlate_add(w, j);
         } else if (queue_push(w->q, j) != 0) {
@@ -297,6 +395,9 @@ void engine_process_line(struct engine *eng, const char *line, size_t len, int t
     atomic_fetch_add(&eng->stats.raw_in, 1);
     ev = engine_build_event(eng, line, len, eng->cfg.ref_ms ? eng->cfg.ref_ms : time_now_ms(), NULL,
                             RAW_FILE, truncated);
+    if (eng->cfg.replay && ev->ts_ms > atomic_load(&eng->last_ts)) {
+        atomic_store(&eng->last_ts, ev->ts_ms);
+    }
     handle_event(eng, ev);
     event_unref(ev);
 }
@@ -397,6 +498,11 @@ int engine_start(struct engine *eng)
         return -1;
     }
     eng->parse_started = 1;
+    if (pthread_create(&eng->timer_thread, NULL, timer_main, eng) != 0) {
+        log_msg(VG_LOG_ERR, "cannot start the timer thread");
+        return -1;
+    }
+    eng->timer_started = 1;
     return 0;
 }
 
@@ -414,12 +520,26 @@ int engine_failed(const struct engine *eng)
 
 int engine_finish(struct engine *eng)
 {
+    int round;
     int i;
     int failed = 0;
 
     stop_workers(eng);
     for (i = 0; i < eng->n_workers; i++) {
         correlate_flush(&eng->workers[i]);
+    }
+    /*
+     * Replay ends by firing the deadlines due up to the last event's time, in
+     * time order, round after round while firing one arms another that is due.
+     * Later deadlines stay in Redis (a kept replay state fires them later).
+     */
+    for (round = 0; eng->cfg.replay && round < 1000; round++) {
+        if (engine_claim_timers(eng, atomic_load(&eng->last_ts)) <= 0) {
+            break;
+        }
+        for (i = 0; i < eng->n_workers; i++) {
+            correlate_flush(&eng->workers[i]);
+        }
     }
     dispatcher_drain(eng->disp);
     for (i = 0; i < eng->n_workers; i++) {
@@ -440,15 +560,15 @@ void engine_stats_json(struct engine *eng, struct sbuf *out)
                 "{\"raw_in\":%llu,\"raw_dropped\":%llu,\"truncated\":%llu,\"parse_warnings\":%llu,"
                 "\"json_errors\":%llu,\"normalized\":%llu,\"unmatched\":%llu,\"routed\":%llu,"
                 "\"rule_errors\":%llu,\"opened\":%llu,\"updated\":%llu,\"held\":%llu,"
-                "\"lost\":%llu,\"actions_done\":%" PRIu64 ",\"actions_failed\":%" PRIu64
-                ",\"actions_dropped\":%" PRIu64 "}",
+                "\"lost\":%llu,\"timers\":%llu,\"actions_done\":%" PRIu64
+                ",\"actions_failed\":%" PRIu64 ",\"actions_dropped\":%" PRIu64 "}",
                 (unsigned long long)s->raw_in, (unsigned long long)s->raw_dropped,
                 (unsigned long long)s->truncated, (unsigned long long)s->parse_warnings,
                 (unsigned long long)s->json_errors, (unsigned long long)s->normalized,
                 (unsigned long long)s->unmatched, (unsigned long long)s->routed,
                 (unsigned long long)s->rule_errors, (unsigned long long)s->opened,
                 (unsigned long long)s->updated, (unsigned long long)s->held,
-                (unsigned long long)s->lost, done, failed, dropped);
+                (unsigned long long)s->lost, (unsigned long long)s->timers, done, failed, dropped);
 }
 
 void engine_free(struct engine *eng)
@@ -460,6 +580,12 @@ void engine_free(struct engine *eng)
         return;
     }
     atomic_store(&eng->stopping, 1);
+    if (eng->timer_started) {
+        pthread_join(eng->timer_thread, NULL);
+    }
+    if (eng->timer_st != NULL) {
+        store_close(eng->timer_st);
+    }
     if (eng->parse_started) {
         queue_close(eng->raw_q);
         pthread_join(eng->parse_thread, NULL);
@@ -488,14 +614,12 @@ void engine_free(struct engine *eng)
         while (w->n_flight > 0) {
             correlate_job_free(w->flight[--w->n_flight]);
         }
-        while (w->n_pend > 0) {
-            incident_pending_free(&w->pend[--w->n_pend]);
-        }
+        correlate_ops_free(w);
         if (w->held != NULL) {
             correlate_drop_held(w);
         }
         free(w->held);
-        free(w->pend);
+        free(w->ops);
         store_close(w->st);
     }
     free(eng->workers);

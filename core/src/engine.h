@@ -56,6 +56,7 @@ struct engine_stats {
     atomic_ullong routed;         /* (event, rule) pairs handed to rules */
     atomic_ullong rule_errors;    /* on_event failures other than Redis */
     atomic_ullong opened;         /* incidents opened */
+    atomic_ullong timers;         /* deadlines claimed and handed to the workers */
     atomic_ullong updated;        /* incident updates and escalations */
     atomic_ullong held;           /* jobs held while Redis was unreachable */
     atomic_ullong lost;           /* jobs dropped: the hold queue overflowed */
@@ -106,5 +107,10 @@ int engine_check_samples(struct engine *eng, struct diag *diag, size_t *n_sample
 /* Host table back end of vg_incident_upsert(). */
 int engine_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
                            const struct vg_incident_req *req);
+/* Host table back end of vg_incident_resolve(). */
+int engine_incident_resolve(struct vg_ctx *ctx, const struct vg_event *ev,
+                            const struct vg_resolve_req *req);
+/* Host table back end of vg_state_op(). */
+int engine_state_op(struct vg_ctx *ctx, const struct vg_event *ev, const struct vg_state_req *req);
 
 #endif /* VG_CORE_ENGINE_H */

@@ -15,22 +15,49 @@
 #include "loader.h"
 #include "normalize.h"
 #include "rule.h"
+#include "state.h"
 #include "store.h"
 
 #define ROUTE_SIZE 512u
 #define BATCH_MAX  128 /* jobs correlated per pipelined round trip to Redis */
+#define STAGES_MAX 4   /* rounds of state results and the calls they lead to, per batch */
+
+/* A deadline a job fires instead of handling an event. */
+struct job_timer {
+    char *name;    /* state name, or "@close" / "@escalate" for the incident's own */
+    int64_t due;   /* when it fell due (the correlation clock of the call) */
+    int64_t now;   /* the clock of the claim: deadlines due up to it fire */
+    int64_t lease; /* the claim's lease score */
+};
+
+enum op_kind {
+    OP_INCIDENT = 1, /* an incident upsert or lifecycle call */
+    OP_STATE = 2,    /* a state operation or a deadline firing */
+};
+
+/* One Redis call of a batch. */
+struct op {
+    enum op_kind kind;           /* which member below is in use */
+    struct job *job;             /* the job that asked for it */
+    struct vg_event *ev;         /* the event to hand on_state with its results (a reference) */
+    struct incident_pending inc; /* OP_INCIDENT */
+    struct state_pending st;     /* OP_STATE */
+};
 
 /* One (event, rule) pair waiting for a correlation worker. */
 struct job {
-    struct vg_event *ev; /* a reference */
-    struct rule *rule;   /* the matching rule */
-    char *key;           /* the event's key for this rule */
-    size_t key_len;      /* bytes of key */
-    uint64_t seq;        /* number of the job in this process, for its id */
-    size_t first_pend;   /* private to the batch: its first upsert in worker.pend */
-    size_t n_pend;       /* private to the batch: its upserts */
-    int rc;              /* private to the batch: what on_event returned */
-    char err[512];       /* private to the batch: the plugin's error text */
+    struct vg_event *ev;     /* a reference */
+    struct rule *rule;       /* the matching rule */
+    char *key;               /* the event's key for this rule */
+    size_t key_len;          /* bytes of key */
+    uint64_t seq;            /* number of the job in this process, for its id */
+    struct job_timer *timer; /* a deadline to fire (ev is NULL then), or NULL */
+    size_t *ops;             /* private to the batch: indices of its calls in worker.ops */
+    size_t n_ops;            /* entries in ops */
+    size_t cap_ops;          /* entries allocated */
+    unsigned n_ids;          /* private to the batch: call ids handed out */
+    int rc;                  /* private to the batch: what on_event returned */
+    char err[512];           /* private to the batch: the plugin's error text */
 };
 
 struct worker {
@@ -49,9 +76,10 @@ struct worker {
     size_t n_flight;               /* entries in flight */
     int flight_from_held;          /* 1: the flight came from the hold ring */
     int flight_failed;             /* 1: Redis was unreachable when it was to be sent */
-    struct incident_pending *pend; /* upserts the batch's plugins asked for */
-    size_t n_pend;                 /* entries in pend */
-    size_t cap_pend;               /* entries allocated */
+    struct op *ops;                /* Redis calls of the batch, in the order sent */
+    size_t n_ops;                  /* entries in ops */
+    size_t cap_ops;                /* entries allocated */
+    int depth;                     /* stage whose results are being handed out */
     struct job *running;           /* the job whose on_event is running */
     int64_t last_loss_log;         /* monotonic ms of the last loss log line */
     atomic_int redis_failed;       /* replay: Redis failed at least once (read by the reader) */
@@ -82,6 +110,10 @@ struct engine {
     struct engine_stats stats;        /* counters */
     char nonce[20];                   /* random per process: job ids are unique across instances */
     atomic_int stopping;              /* set when engine_free begins */
+    struct store *timer_st;           /* the timer loop's connection */
+    pthread_t timer_thread;           /* live deadline claims */
+    int timer_started;                /* 1 once it runs */
+    atomic_llong last_ts;             /* replay: the latest event time read */
     atomic_llong last_drop_log;       /* monotonic ms of the last "queue full" log line */
 };
 
@@ -99,7 +131,17 @@ void correlate_add(struct worker *w, struct job *j);
 void correlate_flush(struct worker *w);
 /* The live worker thread: pops jobs, runs them in batches, retries held ones. */
 void *correlate_main(void *arg);
+/* Free the calls of the batch (after it completed, or at shutdown). */
+void correlate_ops_free(struct worker *w);
 /* Drop every held job, counting each as lost (shutdown). */
 void correlate_drop_held(struct worker *w);
+/* The worker that owns (rule, key): events and deadlines of a key go to one worker. */
+struct worker *engine_worker_for(struct engine *eng, const struct rule *r, const char *key,
+                                 size_t key_len);
+/*
+ * Claim the deadlines due up to now_ms and hand each to its key's worker as a
+ * timer job (live: through the queues; replay: inline). Returns how many, or -1.
+ */
+int engine_claim_timers(struct engine *eng, int64_t now_ms);
 
 #endif /* VG_CORE_ENGINE_INT_H */

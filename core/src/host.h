@@ -27,6 +27,8 @@ struct vg_ctx {
     int64_t now_ms;           /* the correlation clock for this call */
     int has_now;              /* 1: now_ms is set (0 is a valid time in replay) */
     const char *job_id;       /* unique id of the (event, rule) job being run */
+    struct vg_event *ev;      /* the event of this call (on_state: possibly a deadline's) */
+    int64_t event_at_ms;      /* > 0: incidents of ev are dated then (a deadline's arming) */
     struct action_job *job;   /* the action call (action callbacks), else NULL */
     struct sbuf *output;      /* where action output is collected, or NULL */
     char err[512];            /* text set by vg_set_error() */

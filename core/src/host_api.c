@@ -92,6 +92,30 @@ static int host_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
     return engine_incident_upsert(ctx, ev, req);
 }
 
+static int host_incident_resolve(struct vg_ctx *ctx, const struct vg_event *ev,
+                                 const struct vg_resolve_req *req)
+{
+    if (ctx == NULL || ctx->wk == NULL || ev == NULL) {
+        if (ctx != NULL) {
+            snprintf(ctx->err, sizeof(ctx->err), "incident_resolve outside on_event/on_state");
+        }
+        return VG_EINVAL;
+    }
+    return engine_incident_resolve(ctx, ev, req);
+}
+
+static int host_state_op(struct vg_ctx *ctx, const struct vg_event *ev,
+                         const struct vg_state_req *req)
+{
+    if (ctx == NULL || ctx->wk == NULL || ev == NULL) {
+        if (ctx != NULL) {
+            snprintf(ctx->err, sizeof(ctx->err), "state_op outside on_event/on_state");
+        }
+        return VG_EINVAL;
+    }
+    return engine_state_op(ctx, ev, req);
+}
+
 static int host_call_transition(const struct vg_action_call *call)
 {
     return (int)action_call_transition(call);
@@ -147,4 +171,6 @@ const struct vg_host_api host_api = {
     .action_output = host_action_output,
     .call_deadline_ms = host_call_deadline_ms,
     .action_result = host_action_result,
+    .state_op = host_state_op,
+    .incident_resolve = host_incident_resolve,
 };

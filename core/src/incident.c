@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "state.h"
+
 #define VG_CORE
 #include <vigil/plugin.h>
 
@@ -25,85 +27,163 @@
  * to recent jobs, two generations of at most JOBS_KEPT). ARGV: 1 base key
  * "prefix{tag}", 2 now, 3 rule, 4 class, 5 title, 6 severity, 7 procedure, 8 key
  * JSON, 9 event JSON, 10 events kept, 11 tag, 12 playbook JSON, 13 job id, 14
- * retention in seconds (0: keep forever).
- * Returns {transition, n, count, first_seen, severity, title, status}, or {"collision"}
- * when the tag belongs to another (rule, key). A job seen before (its reply was
- * lost and the core retried it) gets the answer it got the first time, and
- * nothing is applied twice. Expiries are renewed when a tenth of the retention
- * has passed since the last renewal (kept_at), not on every event; the sequence
- * outlives the incidents ten times over, so ids are not reused.
+ * retention in seconds (0: keep forever), 15 mode (upsert, resolve, close,
+ * escalate), 16 hold-down ms, 17 flap count (0: off), 18 flap window ms, 19
+ * escalate after ms (0: off), 20 escalation severity.
+ * Returns {transition, n, count, first_seen, severity, title, status, due,
+ * due name, previous n, flaps, previous count, previous first_seen}, transition
+ * "none" when nothing happened, or {"collision"} when the tag belongs to another
+ * (rule, key). due > 0 asks the caller to index a deadline (the hold-down's close,
+ * the escalation by time); a previous n names an incident this call closed
+ * because its hold-down had passed. A job seen before (its reply was lost and
+ * the core retried it) gets the answer it got the first time, and nothing is
+ * applied twice. Expiries are renewed when a tenth of the retention has passed
+ * since the last renewal (kept_at); the sequence outlives the incidents ten
+ * times over, so ids are not reused.
  */
-static struct store_script upsert_script = {
-    .name = "incident_upsert",
-    .lua =
-        "local base, job, ttl = ARGV[1], ARGV[13], tonumber(ARGV[14])\n"
-        "local prev = redis.call('HGET', KEYS[3], job) or redis.call('HGET', KEYS[4], job)\n"
-        "if prev then\n"
-        "  local f = {}\n"
-        "  for x in string.gmatch(prev, '[^|]+') do f[#f + 1] = x end\n"
-        "  local cur = redis.call('HMGET', base .. ':inc:' .. f[2], 'title', 'status')\n"
-        "  return {f[1], f[2], tonumber(f[3]), f[4], f[5], cur[1] or ARGV[5], cur[2] or 'open'}\n"
-        "end\n"
-        "local function keep(h)\n"
-        "  if ttl > 0 then\n"
-        "    for _, k in ipairs({h, h .. ':events', h .. ':history', KEYS[1]}) do\n"
-        "      redis.call('EXPIRE', k, ttl)\n"
-        "    end\n"
-        "    redis.call('EXPIRE', KEYS[2], ttl * 10)\n"
-        "    redis.call('HSET', h, 'kept_at', ARGV[2])\n"
-        "  end\n"
-        "end\n"
-        "local function answer(tr, n, count, first, sev, title, status)\n"
-        "  local kept = redis.call('HLEN', KEYS[3])\n"
-        "  if kept >= " JOBS_KEPT_S " then\n"
-        "    redis.call('RENAME', KEYS[3], KEYS[4])\n"
-        "    kept = 0\n"
-        "  end\n"
-        "  redis.call('HSET', KEYS[3], job, tr .. '|' .. n .. '|' .. count .. '|' .. first ..\n"
-        "             '|' .. sev)\n"
-        "  if kept % 64 == 0 then\n"
-        "    redis.call('EXPIRE', KEYS[3], " JOBS_TTL_S ")\n"
-        "  end\n"
-        "  return {tr, n, count, first, sev, title, status}\n"
-        "end\n"
-        "local cur = redis.call('GET', KEYS[1])\n"
-        "if cur then\n"
-        "  local h = base .. ':inc:' .. cur\n"
-        "  local own = redis.call('HMGET', h, 'rule', 'key', 'severity', 'kept_at', 'first_seen',\n"
-        "                         'title', 'status')\n"
-        "  if own[1] and (own[1] ~= ARGV[3] or own[2] ~= ARGV[8]) then\n"
-        "    return {'collision'}\n"
-        "  end\n"
-        "  if own[1] then\n"
-        "    local count = redis.call('HINCRBY', h, 'count', 1)\n"
-        "    local tr, sev = 'update', own[3]\n"
-        "    if tonumber(ARGV[6]) > tonumber(own[3] or '0') then\n"
-        "      sev = ARGV[6]\n"
-        "      tr = 'escalate'\n"
-        "      redis.call('HSET', h, 'severity', sev, 'last_seen', ARGV[2])\n"
-        "    else\n"
-        "      redis.call('HSET', h, 'last_seen', ARGV[2])\n"
-        "    end\n"
-        "    if redis.call('LPUSH', h .. ':events', ARGV[9]) > tonumber(ARGV[10]) then\n"
-        "      redis.call('LTRIM', h .. ':events', 0, tonumber(ARGV[10]) - 1)\n"
-        "    end\n"
-        "    if tonumber(ARGV[2]) - tonumber(own[4] or '0') > ttl * 100 then\n"
-        "      keep(h)\n"
-        "    end\n"
-        "    return answer(tr, cur, count, own[5], sev, own[6], own[7] or 'open')\n"
-        "  end\n"
-        "end\n"
-        "local n = tostring(redis.call('INCR', KEYS[2]))\n"
-        "local h = base .. ':inc:' .. n\n"
-        "redis.call('HSET', h, 'id', ARGV[11] .. '-' .. n, 'rule', ARGV[3], 'class', ARGV[4],\n"
-        "  'title', ARGV[5], 'severity', ARGV[6], 'procedure', ARGV[7], 'key', ARGV[8],\n"
-        "  'status', 'open', 'first_seen', ARGV[2], 'last_seen', ARGV[2], 'count', 1,\n"
-        "  'playbook', ARGV[12])\n"
-        "redis.call('SET', KEYS[1], n)\n"
-        "redis.call('LPUSH', h .. ':events', ARGV[9])\n"
-        "keep(h)\n"
-        "return answer('open', n, 1, ARGV[2], ARGV[6], ARGV[5], 'open')\n",
+static const char *const upsert_lua[] = {
+    "local base, job, ttl = ARGV[1], ARGV[13], tonumber(ARGV[14])\n"
+    "local now, mode = tonumber(ARGV[2]), ARGV[15]\n"
+    "local hold, flapn, flapw = tonumber(ARGV[16]), tonumber(ARGV[17]), tonumber(ARGV[18])\n"
+    "local escafter, escsev = tonumber(ARGV[19]), tonumber(ARGV[20])\n"
+    "local prev = redis.call('HGET', KEYS[3], job) or redis.call('HGET', KEYS[4], job)\n"
+    "local function d(x) if x == '-' then return '' end return x end\n"
+    "if prev then\n"
+    "  local f = {}\n"
+    "  for x in string.gmatch(prev, '[^|]+') do f[#f + 1] = x end\n"
+    "  local cur = redis.call('HMGET', base .. ':inc:' .. f[2], 'title', 'status')\n"
+    "  return {f[1], f[2], tonumber(f[3]), f[4], f[5], cur[1] or ARGV[5], cur[2] or 'open',\n"
+    "          tonumber(f[6]), d(f[7]), d(f[8]), tonumber(f[9]), tonumber(f[10]), f[11]}\n"
+    "end\n"
+    "local function keep(h)\n"
+    "  if ttl > 0 then\n"
+    "    for _, k in ipairs({h, h .. ':events', h .. ':history', h .. ':flaps', KEYS[1]}) do\n"
+    "      redis.call('EXPIRE', k, ttl)\n"
+    "    end\n"
+    "    redis.call('EXPIRE', KEYS[2], ttl * 10)\n"
+    "    redis.call('HSET', h, 'kept_at', ARGV[2])\n"
+    "  end\n"
+    "end\n"
+    "local pn, pcount, pfirst = '', 0, '0'\n"
+    "local function answer(tr, n, count, first, sev, title, status, due, dname, flaps)\n"
+    "  if tr ~= 'none' or due > 0 then\n"
+    "    local kept = redis.call('HLEN', KEYS[3])\n"
+    "    if kept >= " JOBS_KEPT_S " then\n"
+    "      redis.call('RENAME', KEYS[3], KEYS[4])\n"
+    "      kept = 0\n"
+    "    end\n"
+    "    local function e(x) if x == '' then return '-' end return x end\n"
+    "    redis.call('HSET', KEYS[3], job, table.concat({tr, n, count, first, sev, due,\n"
+    "               e(dname), e(pn), flaps, pcount, pfirst}, '|'))\n"
+    "    if kept % 64 == 0 then\n"
+    "      redis.call('EXPIRE', KEYS[3], " JOBS_TTL_S ")\n"
+    "    end\n"
+    "  end\n"
+    "  return {tr, n, count, first, sev, title, status, due, dname, pn, flaps, pcount, pfirst}\n"
+    "end\n"
+    "local function close(h, n)\n"
+    "  redis.call('HSET', h, 'status', 'closed', 'closed_at', ARGV[2])\n"
+    "  if redis.call('GET', KEYS[1]) == n then redis.call('DEL', KEYS[1]) end\n"
+    "end\n"
+    "local cur = redis.call('GET', KEYS[1])\n"
+    "local h, own\n"
+    "if cur then\n"
+    "  h = base .. ':inc:' .. cur\n"
+    "  own = redis.call('HMGET', h, 'rule', 'key', 'severity', 'kept_at', 'first_seen',\n"
+    "                   'title', 'status', 'resolved_at', 'count', 'flaps')\n"
+    "  if own[1] and (own[1] ~= ARGV[3] or own[2] ~= ARGV[8]) then\n"
+    "    return {'collision'}\n"
+    "  end\n"
+    "  if not own[1] then cur = nil end\n"
+    "end\n"
+    "local status = cur and (own[7] or 'open') or 'none'\n"
+    "local sev = cur and tonumber(own[3] or '0') or 0\n"
+    "local flaps = cur and tonumber(own[10] or '0') or 0\n"
+    "local count = cur and tonumber(own[9] or '0') or 0\n"
+    "local resolved = cur and tonumber(own[8] or '') or nil\n"
+    "local function none(due, dname)\n"
+    "  return answer('none', cur or '0', count, cur and own[5] or ARGV[2], sev,\n"
+    "                cur and own[6] or ARGV[5], status, due or 0, dname or '', flaps)\n"
+    "end\n",
+    "if mode == 'resolve' then\n"
+    "  if not cur or resolved or status == 'closed' then return none() end\n"
+    "  redis.call('HSET', h, 'resolved_at', ARGV[2], 'last_seen', ARGV[2])\n"
+    "  if status == 'flapping' then return none(now + hold, '@close') end\n"
+    "  redis.call('HSET', h, 'status', 'resolved')\n"
+    "  return answer('resolve', cur, count, own[5], sev, own[6], 'resolved', now + hold,\n"
+    "                '@close', flaps)\n"
+    "elseif mode == 'close' then\n"
+    "  if cur and resolved and now >= resolved + hold then\n"
+    "    close(h, cur)\n"
+    "    return answer('close', cur, count, own[5], sev, own[6], 'closed', 0, '', flaps)\n"
+    "  end\n"
+    "  return none()\n"
+    "elseif mode == 'escalate' then\n"
+    "  if cur and not resolved and escsev > sev and now >= tonumber(own[5]) + escafter then\n"
+    "    redis.call('HSET', h, 'severity', escsev)\n"
+    "    return answer('escalate', cur, count, own[5], escsev, own[6], status, 0, '', flaps)\n"
+    "  end\n"
+    "  return none()\n"
+    "end\n",
+    "local tr = 'update'\n"
+    "if cur and resolved then\n"
+    "  if now - resolved <= hold then\n"
+    "    flaps = flaps + 1\n"
+    "    redis.call('LPUSH', h .. ':flaps', ARGV[2])\n"
+    "    redis.call('LTRIM', h .. ':flaps', 0, 99)\n"
+    "    local recent = 0\n"
+    "    if flapn > 0 then\n"
+    "      for _, t in ipairs(redis.call('LRANGE', h .. ':flaps', 0, flapn - 1)) do\n"
+    "        if now - tonumber(t) <= flapw then recent = recent + 1 end\n"
+    "      end\n"
+    "    end\n"
+    "    if status == 'flapping' or (flapn > 0 and recent >= flapn) then\n"
+    "      if status ~= 'flapping' then tr = 'escalate' end\n"
+    "      status = 'flapping'\n"
+    "    else\n"
+    "      status = 'open'\n"
+    "    end\n"
+    "    redis.call('HDEL', h, 'resolved_at')\n"
+    "    redis.call('HSET', h, 'status', status, 'flaps', flaps)\n"
+    "  else\n"
+    "    close(h, cur)\n"
+    "    pn, pcount, pfirst = cur, count, own[5]\n"
+    "    cur = nil\n"
+    "  end\n"
+    "end\n"
+    "if cur then\n"
+    "  count = redis.call('HINCRBY', h, 'count', 1)\n"
+    "  if tonumber(ARGV[6]) > sev then\n"
+    "    sev = tonumber(ARGV[6])\n"
+    "    tr = 'escalate'\n"
+    "    redis.call('HSET', h, 'severity', sev, 'last_seen', ARGV[2])\n"
+    "  else\n"
+    "    redis.call('HSET', h, 'last_seen', ARGV[2])\n"
+    "  end\n"
+    "  if redis.call('LPUSH', h .. ':events', ARGV[9]) > tonumber(ARGV[10]) then\n"
+    "    redis.call('LTRIM', h .. ':events', 0, tonumber(ARGV[10]) - 1)\n"
+    "  end\n"
+    "  if now - tonumber(own[4] or '0') > ttl * 100 then\n"
+    "    keep(h)\n"
+    "  end\n"
+    "  return answer(tr, cur, count, own[5], sev, own[6], status, 0, '', flaps)\n"
+    "end\n"
+    "local n = tostring(redis.call('INCR', KEYS[2]))\n"
+    "h = base .. ':inc:' .. n\n"
+    "redis.call('HSET', h, 'id', ARGV[11] .. '-' .. n, 'rule', ARGV[3], 'class', ARGV[4],\n"
+    "  'title', ARGV[5], 'severity', ARGV[6], 'procedure', ARGV[7], 'key', ARGV[8],\n"
+    "  'status', 'open', 'first_seen', ARGV[2], 'last_seen', ARGV[2], 'count', 1,\n"
+    "  'playbook', ARGV[12])\n"
+    "redis.call('SET', KEYS[1], n)\n"
+    "redis.call('LPUSH', h .. ':events', ARGV[9])\n"
+    "keep(h)\n"
+    "local due = escafter > 0 and now + escafter or 0\n"
+    "return answer('open', n, 1, ARGV[2], ARGV[6], ARGV[5], 'open', due,\n"
+    "              due > 0 and '@escalate' or '', 0)\n",
+    NULL,
 };
+
+static struct store_script upsert_script = {.name = "incident_upsert"};
 
 /*
  * The history append of one job, done once: KEYS 1 history, 2 jobs, 3 jobs2;
@@ -137,6 +217,12 @@ static struct store_script history_script = {
 
 void incident_init(void)
 {
+    static char *lua;
+
+    if (lua == NULL) {
+        lua = store_script_join(upsert_lua);
+        upsert_script.lua = lua;
+    }
     store_script_init(&upsert_script);
     store_script_init(&history_script);
     incident_admin_init();
@@ -290,6 +376,9 @@ static int upsert_argv(const struct incident_pending *p, const char *tag, struct
     argv[15] = p->pb.buf;
     argv[16] = p->job_id;
     argv[17] = p->ttl_s;
+    for (i = 0; i < ARRAY_SIZE(p->extra); i++) {
+        argv[18 + i] = p->extra[i];
+    }
     for (i = 0; i < UPSERT_ARGC; i++) {
         lens[i] = strlen(argv[i]);
     }
@@ -310,39 +399,44 @@ static redisReply *run_upsert(struct store *st, const struct incident_pending *p
     return rep;
 }
 
-/* The lifecycle record, as schemas/incident.schema.json describes it. */
-static void build_record(struct incident_pending *p, const redisReply *rep)
+/*
+ * A lifecycle record, as schemas/incident.schema.json describes it, into rec:
+ * transition tr of incident n with count, first seen, severity, title and status.
+ */
+static void build_record(struct incident_pending *p, struct incident_rec *rec, int tr,
+                         const char *n, size_t n_len, int64_t count, int64_t first, int sev,
+                         const char *title, size_t tlen, const char *status, size_t slen,
+                         int64_t flaps)
 {
     const struct incident_args *a = &p->a;
-    struct sbuf *j = &p->rec.json;
-    int sev = (int)reply_int(rep, 4);
-    size_t tlen;
-    const char *title = reply_str(rep, 5, &tlen);
+    struct sbuf *j = &rec->json;
     struct vg_str act = event_get(a->ev, "event.action");
 
+    rec->transition = tr;
+    snprintf(rec->id, sizeof(rec->id), "%s-%.*s", p->tag, (int)(n_len < 20 ? n_len : 20), n);
+    sbuf_reset(j);
     sbuf_adds(j, "{\"@timestamp\":");
     incident_json_time(j, a->now_ms);
-    sbuf_printf(j, ",\"transition\":\"%s\",\"incident\":{\"id\":\"%s\",\"class\":",
-                tr_names[p->rec.transition], p->rec.id);
+    sbuf_printf(j, ",\"transition\":\"%s\",\"incident\":{\"id\":\"%s\",\"class\":", tr_names[tr],
+                rec->id);
     incident_json_str(j, a->r->incident_class, strlen(a->r->incident_class));
     sbuf_adds(j, ",\"title\":");
     incident_json_str(j, title, tlen);
-    {
-        size_t slen;
-        const char *status = reply_str(rep, 6, &slen);
-
-        sbuf_printf(j, ",\"severity\":\"%s\",\"status\":", rule_severity_name(sev));
-        incident_json_str(j, slen > 0 ? status : "open", slen > 0 ? slen : 4);
-        sbuf_adds(j, ",\"key\":");
-    }
+    sbuf_printf(j, ",\"severity\":\"%s\",\"status\":", rule_severity_name(sev));
+    incident_json_str(j, slen > 0 ? status : "open", slen > 0 ? slen : 4);
+    sbuf_adds(j, ",\"key\":");
     sbuf_add(j, p->kjson.buf, p->kjson.len);
     sbuf_adds(j, ",\"first_seen\":");
-    incident_json_time(j, reply_int(rep, 3));
+    incident_json_time(j, first);
     sbuf_adds(j, ",\"last_seen\":");
     incident_json_time(j, a->now_ms);
-    sbuf_printf(j, ",\"count\":%" PRId64 ",\"procedure\":", reply_int(rep, 2));
+    sbuf_printf(j, ",\"count\":%" PRId64, count);
+    if (flaps > 0) {
+        sbuf_printf(j, ",\"flaps\":%" PRId64, flaps);
+    }
+    sbuf_adds(j, ",\"procedure\":");
     incident_json_str(j, a->r->procedure, strlen(a->r->procedure));
-    if (p->rec.transition == VG_TR_OPEN) {
+    if (tr == VG_TR_OPEN) {
         sbuf_adds(j, ",\"playbook\":");
         sbuf_add(j, p->pb.buf, p->pb.len);
     }
@@ -356,11 +450,63 @@ static void build_record(struct incident_pending *p, const redisReply *rep)
         incident_json_str(j, act.ptr, act.len);
     }
     sbuf_addc(j, '}');
-    if (p->note != NULL) {
+    if (p->note != NULL && rec == &p->rec) {
         sbuf_adds(j, ",\"note\":");
         incident_json_str(j, p->note, strlen(p->note));
+    } else if (rec == &p->rec2) {
+        sbuf_adds(j, ",\"note\":\"closed: the problem recurred after the hold-down\"");
     }
     sbuf_addc(j, '}');
+}
+
+/* Append the open-index, stream and history writes of one record; returns how many. */
+static size_t append_rec_post(struct store *st, struct incident_pending *p,
+                              const struct incident_rec *rec, const char *kopen,
+                              const char *kstream, const char *last_s)
+{
+    const struct incident_args *a = &p->a;
+    struct sbuf khist = {0}, kjobs = {0}, kjobs2 = {0};
+    char maxlen_s[16];
+    char histmax_s[16];
+    size_t n = 0;
+
+    incident_hash_key(a->prefix, rec->id, &khist);
+    sbuf_adds(&khist, ":history");
+    sbuf_printf(&kjobs, "%s{%s}:jobs", a->prefix, p->tag);
+    sbuf_printf(&kjobs2, "%s{%s}:jobs2", a->prefix, p->tag);
+    snprintf(maxlen_s, sizeof(maxlen_s), "%d", STREAM_MAXLEN);
+    snprintf(histmax_s, sizeof(histmax_s), "%d", INCIDENT_HISTORY_MAX);
+    {
+        const char *z[] = {rec->transition == VG_TR_CLOSE ? "ZREM" : "ZADD", kopen, last_s,
+                           rec->id};
+        const char *zr[] = {"ZREM", kopen, rec->id};
+        /* The stream is at least once: a retried job may add its record again, with its id. */
+        const char *x[] = {"XADD", kstream,  "MAXLEN",      "~",   maxlen_s,
+                           "*",    "record", rec->json.buf, "job", p->job_id};
+        size_t xl[] = {4, strlen(kstream),  6, 1, strlen(maxlen_s), 1, 6, rec->json.len,
+                       3, strlen(p->job_id)};
+        const char *h[] = {khist.buf,     kjobs.buf, kjobs2.buf, p->job_id,
+                           rec->json.buf, histmax_s, p->ttl_s};
+        size_t hl[] = {khist.len,     kjobs.len,         kjobs2.len,      strlen(p->job_id),
+                       rec->json.len, strlen(histmax_s), strlen(p->ttl_s)};
+
+        if (rec->transition == VG_TR_CLOSE) {
+            store_append(st, 3, zr, NULL);
+        } else {
+            store_append(st, 4, z, NULL);
+        }
+        store_append(st, 10, x, xl);
+        n = 2;
+        /* The history keeps transitions, not every update: the events list has those. */
+        if (rec->transition != VG_TR_UPDATE) {
+            store_append_eval(st, &history_script, 3, 7, h, hl);
+            n++;
+        }
+    }
+    sbuf_free(&khist);
+    sbuf_free(&kjobs);
+    sbuf_free(&kjobs2);
+    return n;
 }
 
 /*
@@ -372,65 +518,45 @@ static void build_record(struct incident_pending *p, const redisReply *rep)
 size_t incident_append_post(struct store *st, struct incident_pending *p)
 {
     const struct incident_args *a = &p->a;
-    struct sbuf kopen = {0}, kstream = {0}, khist = {0}, kjobs = {0}, kjobs2 = {0};
+    struct sbuf kopen = {0}, kstream = {0};
     char last_s[24];
     char old_s[24];
-    char maxlen_s[16];
-    char histmax_s[16];
-    size_t n;
+    size_t n = 0;
 
+    p->n_post = 0;
     if (p->rc != VG_OK) {
-        p->n_post = 0;
         return 0;
     }
     sbuf_printf(&kopen, "%sopen", a->prefix);
     sbuf_printf(&kstream, "%sstream", a->prefix);
-    incident_hash_key(a->prefix, p->rec.id, &khist);
-    sbuf_adds(&khist, ":history");
-    sbuf_printf(&kjobs, "%s{%s}:jobs", a->prefix, p->tag);
-    sbuf_printf(&kjobs2, "%s{%s}:jobs2", a->prefix, p->tag);
     snprintf(last_s, sizeof(last_s), "%" PRId64, a->now_ms);
     snprintf(old_s, sizeof(old_s), "(%" PRId64, a->now_ms - a->retention_ms);
-    snprintf(maxlen_s, sizeof(maxlen_s), "%d", STREAM_MAXLEN);
-    snprintf(histmax_s, sizeof(histmax_s), "%d", INCIDENT_HISTORY_MAX);
-    {
-        const char *z[] = {"ZADD", kopen.buf, last_s, p->rec.id};
-        /* The stream is at least once: a retried job may add its record again, with its id. */
-        const char *x[] = {"XADD", kstream.buf, "MAXLEN",        "~",   maxlen_s,
-                           "*",    "record",    p->rec.json.buf, "job", p->job_id};
-        size_t xl[] = {4, kstream.len,      6, 1, strlen(maxlen_s), 1, 6, p->rec.json.len,
-                       3, strlen(p->job_id)};
-        const char *h[] = {khist.buf,       kjobs.buf, kjobs2.buf, p->job_id,
-                           p->rec.json.buf, histmax_s, p->ttl_s};
-        size_t hl[] = {khist.len,       kjobs.len,         kjobs2.len,      strlen(p->job_id),
-                       p->rec.json.len, strlen(histmax_s), strlen(p->ttl_s)};
+    if (p->n_recs == 2) {
+        n += append_rec_post(st, p, &p->rec2, kopen.buf, kstream.buf, last_s);
+    }
+    if (p->n_recs > 0) {
+        n += append_rec_post(st, p, &p->rec, kopen.buf, kstream.buf, last_s);
+    }
+    if (p->set_due > 0) {
+        n += state_append_timer(st, a->prefix, a->r->name, p->due_name, a->key, a->key_len,
+                                p->set_due);
+    }
+    if (a->retention_ms > 0 && p->n_recs > 0 && p->rec.transition == VG_TR_OPEN) {
+        const char *d[] = {"ZREMRANGEBYSCORE", kopen.buf, "-inf", old_s};
 
-        store_append(st, 4, z, NULL);
-        store_append(st, 10, x, xl);
-        n = 2;
-        /* The history keeps transitions, not every update: the events list has those. */
-        if (p->rec.transition != VG_TR_UPDATE) {
-            store_append_eval(st, &history_script, 3, 7, h, hl);
-            n++;
-        }
-        if (a->retention_ms > 0 && p->rec.transition == VG_TR_OPEN) {
-            const char *d[] = {"ZREMRANGEBYSCORE", kopen.buf, "-inf", old_s};
-
-            store_append(st, 4, d, NULL);
-            n++;
-        }
+        store_append(st, 4, d, NULL);
+        n++;
     }
     sbuf_free(&kopen);
     sbuf_free(&kstream);
-    sbuf_free(&khist);
-    sbuf_free(&kjobs);
-    sbuf_free(&kjobs2);
     p->n_post = n;
     return n;
 }
 
 void incident_pending_init(struct incident_pending *p, const struct incident_args *a)
 {
+    size_t i;
+
     memset(p, 0, sizeof(*p));
     p->a = *a;
     p->job_id = xstrdup(a->job_id);
@@ -445,6 +571,20 @@ void incident_pending_init(struct incident_pending *p, const struct incident_arg
     snprintf(p->sev_s, sizeof(p->sev_s), "%d", a->severity > 0 ? a->severity : a->r->severity);
     snprintf(p->ttl_s, sizeof(p->ttl_s), "%" PRId64,
              a->retention_ms > 0 ? a->retention_ms / 1000 : 0);
+    {
+        static const char *const modes[] = {"upsert", "resolve", "close", "escalate"};
+        const struct rule *r = a->r;
+
+        snprintf(p->extra[0], sizeof(p->extra[0]), "%s", modes[a->mode & 3]);
+        snprintf(p->extra[1], sizeof(p->extra[1]), "%" PRId64, r->hold_down_ms);
+        snprintf(p->extra[2], sizeof(p->extra[2]), "%d", r->flap_count);
+        snprintf(p->extra[3], sizeof(p->extra[3]), "%" PRId64, r->flap_window_ms);
+        snprintf(p->extra[4], sizeof(p->extra[4]), "%" PRId64, r->escalate_after_ms);
+        snprintf(p->extra[5], sizeof(p->extra[5]), "%d", r->escalate_severity);
+        for (i = 6; i < ARRAY_SIZE(p->extra); i++) {
+            snprintf(p->extra[i], sizeof(p->extra[i]), "0");
+        }
+    }
     make_tag(a->r->name, a->key, a->key_len, 0, p->tag);
     p->rc = VG_EIO;
 }
@@ -456,6 +596,7 @@ void incident_pending_free(struct incident_pending *p)
     sbuf_free(&p->pb);
     sbuf_free(&p->title);
     sbuf_free(&p->rec.json);
+    sbuf_free(&p->rec2.json);
     free(p->job_id);
     free(p->note);
 }
@@ -481,6 +622,7 @@ void incident_finish(struct store *st, struct incident_pending *p, const redisRe
     size_t len;
     size_t i;
     int salt = 0;
+    int tr;
 
     p->n_post = 0;
     sbuf_reset(&p->rec.json);
@@ -513,21 +655,44 @@ void incident_finish(struct store *st, struct incident_pending *p, const redisRe
         p->rc = transient(rep) ? VG_EIO : VG_ERR;
         goto out;
     }
-    if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 6) {
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 13) {
         log_msg(VG_LOG_ERR, "incident script of rule %s gave an unexpected reply", p->a.r->name);
         p->rc = VG_ERR;
         goto out;
     }
     s = reply_str(rep, 0, &len);
-    p->rec.transition = VG_TR_UPDATE;
+    tr = -1;
     for (i = 0; i < ARRAY_SIZE(tr_names); i++) {
         if (strlen(tr_names[i]) == len && memcmp(tr_names[i], s, len) == 0) {
-            p->rec.transition = (int)i;
+            tr = (int)i;
         }
     }
-    s = reply_str(rep, 1, &len);
-    snprintf(p->rec.id, sizeof(p->rec.id), "%s-%.*s", p->tag, (int)(len < 20 ? len : 20), s);
-    build_record(p, rep);
+    p->set_due = reply_int(rep, 7);
+    s = reply_str(rep, 8, &len);
+    snprintf(p->due_name, sizeof(p->due_name), "%.*s", (int)len, s);
+    p->rec.transition = -1;
+    p->n_recs = 0;
+    if (p->set_due > 0 && strcmp(p->due_name, "@close") != 0 &&
+        strcmp(p->due_name, "@escalate") != 0) {
+        p->set_due = 0;
+    }
+    if (tr >= 0) {
+        size_t nlen, tlen, slen;
+        const char *n = reply_str(rep, 1, &nlen);
+        const char *title = reply_str(rep, 5, &tlen);
+        const char *status = reply_str(rep, 6, &slen);
+        int64_t flaps = reply_int(rep, 10);
+
+        s = reply_str(rep, 9, &len);
+        if (len > 0) {
+            build_record(p, &p->rec2, VG_TR_CLOSE, s, len, reply_int(rep, 11), reply_int(rep, 12),
+                         (int)reply_int(rep, 4), title, tlen, "closed", 6, 0);
+            p->n_recs++;
+        }
+        build_record(p, &p->rec, tr, n, nlen, reply_int(rep, 2), reply_int(rep, 3),
+                     (int)reply_int(rep, 4), title, tlen, status, slen, flaps);
+        p->n_recs++;
+    }
     p->rc = VG_OK;
 out:
     if (own != NULL) {

@@ -24,11 +24,19 @@
 #define INCIDENT_TAG_PROBES  4 /* tags tried when a crafted key collides with another's */
 #define INCIDENT_POST_MAX    4 /* commands an upsert queues after its script, at most */
 #define UPSERT_NKEYS         4
-#define UPSERT_ARGC          18
+#define UPSERT_ARGC          24 /* keys and arguments of the upsert script */
+
+/* What an incident call does (incident_args.mode). */
+enum incident_mode {
+    INCIDENT_UPSERT = 0,   /* open, update, escalate by severity, re-open in the hold-down */
+    INCIDENT_RESOLVE = 1,  /* resolve the open incident (a pair's resolution, a rate's clear) */
+    INCIDENT_CLOSE = 2,    /* the hold-down deadline: close a resolved incident */
+    INCIDENT_ESCALATE = 3, /* the escalation deadline: raise the severity of a lasting one */
+};
 
 /* The result of one upsert. */
 struct incident_rec {
-    int transition;   /* enum vg_transition */
+    int transition;   /* enum vg_transition, or -1 when nothing happened */
     char id[48];      /* incident id */
     struct sbuf json; /* the lifecycle record, one JSON object (no newline) */
 };
@@ -48,6 +56,7 @@ struct incident_args {
     const char *note;          /* text for the record, or NULL */
     const char *job_id;        /* unique per (event, rule): a retried job is not counted twice */
     int64_t retention_ms;      /* keys expire this long after the last event (0: never) */
+    int mode;                  /* enum incident_mode */
 };
 
 /*
@@ -69,20 +78,26 @@ int incident_upsert(struct store *st, const struct incident_args *a, struct inci
  * or VG_ERR.
  */
 struct incident_pending {
-    struct incident_args a;  /* the request; job_id and note point at the copies below */
-    char *job_id;            /* owned copy */
-    char *note;              /* owned copy, or NULL */
-    struct sbuf kjson;       /* the key as a JSON object */
-    struct sbuf evjson;      /* the event */
-    struct sbuf pb;          /* the playbook */
-    struct sbuf title;       /* the rendered title */
-    char now_s[24];          /* now, ms */
-    char sev_s[8];           /* requested severity */
-    char ttl_s[24];          /* retention, seconds */
-    char tag[17];            /* the hash tag in use */
-    struct incident_rec rec; /* the result */
-    size_t n_post;           /* follow-up writes queued by incident_finish */
-    int rc;                  /* VG_OK, VG_EIO or VG_ERR */
+    struct incident_args a;   /* the request; job_id and note point at the copies below */
+    char *job_id;             /* owned copy */
+    char *note;               /* owned copy, or NULL */
+    struct sbuf kjson;        /* the key as a JSON object */
+    struct sbuf evjson;       /* the event */
+    struct sbuf pb;           /* the playbook */
+    struct sbuf title;        /* the rendered title */
+    char now_s[24];           /* now, ms */
+    char sev_s[8];            /* requested severity */
+    char ttl_s[24];           /* retention, seconds */
+    char tag[17];             /* the hash tag in use */
+    char extra[6][24];        /* script arguments 15-20 as text (mode, lifecycle options) */
+    struct incident_rec rec;  /* the result */
+    struct incident_rec rec2; /* the close of the previous incident, printed before rec */
+    size_t n_recs;            /* 1, or 2 when rec2 is set; 0 when nothing happened */
+    int64_t set_due;          /* > 0: a deadline (hold-down close or escalation) to index */
+    char due_name[12];        /* its name: "@close" or "@escalate" */
+    char prev_n[24];          /* the previous incident closed by this call, or "" */
+    size_t n_post;            /* follow-up writes queued by incident_finish */
+    int rc;                   /* VG_OK, VG_EIO or VG_ERR */
 };
 
 /* Prepare p for a (the event must outlive p); free with incident_pending_free. */

@@ -51,22 +51,27 @@ struct rule_action {
 #define RULE_N_TRANSITIONS 5 /* open, update, escalate, resolve, close (enum vg_transition) */
 
 struct rule {
-    char *name;              /* unique across all files */
-    char *file;              /* file it came from */
-    int index;               /* position in its file's "rules" array */
-    char *plugin;            /* rule plugin name */
-    char *description;       /* optional, may be NULL */
-    char **actions;          /* match.event.action list (at least one) */
-    size_t n_actions;        /* entries in actions */
-    struct rule_cond *conds; /* match.where */
-    size_t n_conds;          /* entries in conds */
-    char **key;              /* key field names; an event lacking one does not match */
-    size_t n_key;            /* entries in key (0: one incident for the whole rule) */
-    fjson_object *params;    /* plugin params object (owned), or NULL */
-    char *title;             /* incident.title with ${field} references */
-    int severity;            /* incident.severity: 1 info, 2 low, 3 medium, 4 high, 5 critical */
-    char *incident_class;    /* incident.class, e.g. "hacker_attack" */
-    char *procedure;         /* incident.procedure section, e.g. "5.2.1" */
+    char *name;                /* unique across all files */
+    char *file;                /* file it came from */
+    int index;                 /* position in its file's "rules" array */
+    char *plugin;              /* rule plugin name */
+    char *description;         /* optional, may be NULL */
+    char **actions;            /* match.event.action list (at least one) */
+    size_t n_actions;          /* entries in actions */
+    struct rule_cond *conds;   /* match.where */
+    size_t n_conds;            /* entries in conds */
+    char **key;                /* key field names; an event lacking one does not match */
+    size_t n_key;              /* entries in key (0: one incident for the whole rule) */
+    fjson_object *params;      /* plugin params object (owned), or NULL */
+    char *title;               /* incident.title with ${field} references */
+    int severity;              /* incident.severity: 1 info, 2 low, 3 medium, 4 high, 5 critical */
+    char *incident_class;      /* incident.class, e.g. "hacker_attack" */
+    char *procedure;           /* incident.procedure section, e.g. "5.2.1" */
+    int64_t hold_down_ms;      /* incident.hold_down: resolved incidents close after it */
+    int flap_count;            /* incident.flap.count: re-openings that make it flapping (0: off) */
+    int64_t flap_window_ms;    /* incident.flap.window: within this long */
+    int64_t escalate_after_ms; /* incident.escalate.after: open this long escalates (0: off) */
+    int escalate_severity;     /* incident.escalate.severity: raised to this */
     struct rule_action *on[RULE_N_TRANSITIONS]; /* actions per transition */
     size_t n_on[RULE_N_TRANSITIONS];            /* entries per transition */
     void *instance;                             /* engine's rule instance, set after loading */

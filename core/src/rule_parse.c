@@ -305,9 +305,96 @@ static void check_title(struct rule_loader *l, const char *t)
     }
 }
 
+/* A duration member ("30s", "5m", or ms as a number) of obj into *out; 0 when absent. */
+static void parse_duration(struct rule_loader *l, fjson_object *obj, const char *key, int64_t *out)
+{
+    char qb[QUOTE_BUF_BYTES];
+    fjson_object *v;
+    size_t mark;
+
+    if (!rule_json_member(obj, key, &v)) {
+        return;
+    }
+    mark = rule_json_path_key(l, key);
+    if (rule_json_is_type(v, fjson_type_int) && fjson_object_get_int64(v) >= 0) {
+        *out = fjson_object_get_int64(v);
+    } else {
+        const char *s = rule_json_want_str(l, v);
+
+        int64_t ms = s != NULL ? time_parse_duration(s) : 0;
+
+        if (s != NULL && ms < 0) {
+            rule_json_fail(l,
+                           "%s is not a duration (e.g. \"250ms\", \"30s\", \"5m\", \"2h\", \"1d\")",
+                           rule_json_quote(qb, sizeof(qb), s));
+        } else if (s != NULL) {
+            *out = ms;
+        }
+    }
+    rule_json_path_pop(l, mark);
+}
+
+/* incident.flap {count, window} and incident.escalate {after, severity}. */
+static void parse_lifecycle(struct rule_loader *l, fjson_object *o, struct rule *r)
+{
+    static const char *const flap_keys[] = {"count", "window"};
+    static const char *const esc_keys[] = {"after", "severity"};
+    char qb[QUOTE_BUF_BYTES];
+    fjson_object *v;
+    fjson_object *x;
+    size_t mark;
+
+    parse_duration(l, o, "hold_down", &r->hold_down_ms);
+    if (rule_json_member(o, "flap", &v)) {
+        mark = rule_json_path_key(l, "flap");
+        if (rule_json_want_type(l, v, fjson_type_object, "an object")) {
+            rule_json_check_keys(l, v, flap_keys, ARRAY_SIZE(flap_keys));
+            if (rule_json_need(l, v, "count", &x)) {
+                size_t m2 = rule_json_path_key(l, "count");
+
+                if (!rule_json_is_type(x, fjson_type_int) || fjson_object_get_int64(x) < 2 ||
+                    fjson_object_get_int64(x) > 1000) {
+                    rule_json_fail(l, "must be an integer 2..1000");
+                } else {
+                    r->flap_count = (int)fjson_object_get_int64(x);
+                }
+                rule_json_path_pop(l, m2);
+            }
+            if (rule_json_need(l, v, "window", &x)) {
+                parse_duration(l, v, "window", &r->flap_window_ms);
+            }
+        }
+        rule_json_path_pop(l, mark);
+    }
+    if (rule_json_member(o, "escalate", &v)) {
+        mark = rule_json_path_key(l, "escalate");
+        if (rule_json_want_type(l, v, fjson_type_object, "an object")) {
+            rule_json_check_keys(l, v, esc_keys, ARRAY_SIZE(esc_keys));
+            if (rule_json_need(l, v, "after", &x)) {
+                parse_duration(l, v, "after", &r->escalate_after_ms);
+            }
+            if (rule_json_need(l, v, "severity", &x)) {
+                size_t m2 = rule_json_path_key(l, "severity");
+                const char *s = rule_json_want_str(l, x);
+
+                if (s != NULL) {
+                    r->escalate_severity = rule_severity_parse(s);
+                    if (r->escalate_severity == 0) {
+                        rule_json_fail(l, "unknown severity %s",
+                                       rule_json_quote(qb, sizeof(qb), s));
+                    }
+                }
+                rule_json_path_pop(l, m2);
+            }
+        }
+        rule_json_path_pop(l, mark);
+    }
+}
+
 static void parse_incident(struct rule_loader *l, fjson_object *o, struct rule *r)
 {
-    static const char *const keys[] = {"title", "severity", "class", "procedure"};
+    static const char *const keys[] = {"title",     "severity", "class",   "procedure",
+                                       "hold_down", "flap",     "escalate"};
     char qb[QUOTE_BUF_BYTES];
     fjson_object *v;
     const char *s;
@@ -362,6 +449,7 @@ static void parse_incident(struct rule_loader *l, fjson_object *o, struct rule *
         }
         rule_json_path_pop(l, mark);
     }
+    parse_lifecycle(l, o, r);
 }
 
 static void parse_action(struct rule_loader *l, fjson_object *o, struct rule_action *a)

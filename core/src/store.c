@@ -89,6 +89,17 @@ static void free_scripts(void)
     }
 }
 
+char *store_script_join(const char *const *parts)
+{
+    struct sbuf b = {0};
+    size_t i;
+
+    for (i = 0; parts[i] != NULL; i++) {
+        sbuf_adds(&b, parts[i]);
+    }
+    return b.buf != NULL ? b.buf : xstrdup("");
+}
+
 void store_script_init(struct store_script *s)
 {
     size_t i;

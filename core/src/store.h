@@ -28,6 +28,12 @@ struct store_script {
 void store_script_init(struct store_script *s);
 
 /*
+ * Join the parts (ended by NULL) of a script longer than one C string literal
+ * may portably be; the result is the caller's (scripts keep theirs for good).
+ */
+char *store_script_join(const char *const *parts);
+
+/*
  * A connection to url with timeout_ms for connect and each command. Returns NULL
  * with a sentence in err when the URL is malformed; an unreachable server still
  * gives a store that reconnects with back-off (store_ok() tells).

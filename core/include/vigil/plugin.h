@@ -32,7 +32,7 @@ extern "C" {
 /** ABI major: a change here breaks plugins; the core refuses another major. @since 1.0 */
 #define VG_PLUGIN_ABI_MAJOR 1
 /** ABI minor: grows when members are appended to a table. @since 1.0 */
-#define VG_PLUGIN_ABI_MINOR 0
+#define VG_PLUGIN_ABI_MINOR 1
 
 #ifndef VG_PLUGIN_REQUIRES_MINOR
 /** Lowest host minor this plugin needs; a plugin may lower it before the include. @since 1.0 */
@@ -141,6 +141,84 @@ struct vg_incident_req {
 };
 
 /**
+ * State operations (ABI 1.1). Each is one atomic Redis script on the keys of
+ * (rule, key, name), run with the correlation clock passed in, never Redis's own
+ * time, so live and replay share one code path. Operations are queued on the
+ * worker's pipeline: vg_state_op() returns at once and the outcome reaches the
+ * plugin's on_state() callback, in the order the operations were queued.
+ * @since 1.1
+ */
+enum vg_state_op {
+    VG_ST_COUNT = 1,     /* sliding window: fires at >= threshold events within window_ms */
+    VG_ST_DISTINCT = 2,  /* fires at >= threshold distinct values within window_ms */
+    VG_ST_ARM = 3,       /* pair/expect: arm a deadline window_ms ahead unless armed */
+    VG_ST_DISARM = 4,    /* pair/expect: disarm; CLEARED when it was armed */
+    VG_ST_SEQUENCE = 5,  /* step `step` of n_steps; fires when all came in order within window */
+    VG_ST_HEARTBEAT = 6, /* absence: EXPIRED when no heartbeat for window_ms, CLEARED on return */
+    VG_ST_RATE = 7,      /* FIRED at >= threshold in window_ms, CLEARED at <= threshold2 in */
+                         /* window2_ms */
+    VG_ST_SUPPRESS = 8,  /* SUPPRESSED inside the window, else starts one of window_ms */
+    VG_ST_CTX_SET = 9,   /* set context `value` for window_ms (0: until deleted) */
+    VG_ST_CTX_TEST = 10, /* TRUE when context `value` is set */
+    VG_ST_CTX_DEL = 11,  /* delete context `value`; TRUE when it was set */
+};
+
+/** Outcomes of a state operation or a deadline. @since 1.1 */
+enum vg_state_verdict {
+    VG_SV_NONE = 0,       /* nothing to act on (counted, ignored, or not reached yet) */
+    VG_SV_FIRED = 1,      /* the threshold, distinct count, sequence or rate was reached */
+    VG_SV_SUPPRESSED = 2, /* the key is inside its suppression window: the event was ignored */
+    VG_SV_EXPIRED = 3,    /* a deadline passed: expected event missing, or heartbeat absent */
+    VG_SV_CLEARED = 4, /* disarmed in time, heartbeat back, or the rate fell to its clear level */
+    VG_SV_ARMED = 5,   /* a pair window or heartbeat deadline was armed */
+    VG_SV_TRUE = 6,    /* a context test or delete found the context set */
+};
+
+/** Flags of a state request. @since 1.1 */
+#define VG_STF_KEEP_EVENT 0x1u /* ARM: keep the event so a deadline result carries it */
+
+/**
+ * One state operation. Zero members take defaults; `name` lets a rule keep
+ * several states per key (NULL: ""). Strings are copied. @since 1.1
+ */
+struct vg_state_req {
+    uint32_t size;       /* sizeof(struct vg_state_req) as the plugin was built */
+    uint32_t op;         /* enum vg_state_op */
+    const char *name;    /* state name within the rule's key, [A-Za-z0-9_.-]*, or NULL */
+    const char *value;   /* DISTINCT: the value counted; CTX_*: the context name */
+    int64_t window_ms;   /* window, deadline or lifetime */
+    int64_t threshold;   /* COUNT, DISTINCT, RATE: events or values that fire */
+    int64_t suppress_ms; /* COUNT, DISTINCT: suppression after firing (0: none) */
+    int64_t window2_ms;  /* RATE: the clear window */
+    int64_t threshold2;  /* RATE: cleared at or below this many events in window2_ms */
+    uint32_t step;       /* SEQUENCE: 0-based index of this event's step */
+    uint32_t n_steps;    /* SEQUENCE: steps in the sequence (2 or more) */
+    uint32_t flags;      /* VG_STF_* */
+    uint32_t cookie;     /* the plugin's own tag, returned in the result */
+};
+
+/** The outcome of one state operation or one deadline. @since 1.1 */
+struct vg_state_result {
+    uint32_t size;    /* sizeof(struct vg_state_result) in the core */
+    uint32_t op;      /* enum vg_state_op of the request (the armed op for a deadline) */
+    uint32_t cookie;  /* the request's cookie (0 for a deadline) */
+    int verdict;      /* enum vg_state_verdict */
+    int deadline;     /* 1: a deadline passed; the event is the one that armed it */
+    int64_t count;    /* events or values in the window, or the step reached */
+    int64_t since_ms; /* time of the window's first event, or of the arming event */
+    const char *name; /* the state name */
+};
+
+/**
+ * Options of an incident resolution (ABI 1.1). All members may be zero.
+ * @since 1.1
+ */
+struct vg_resolve_req {
+    uint32_t size;    /* sizeof(struct vg_resolve_req) as the plugin was built */
+    const char *note; /* optional text for the record, copied */
+};
+
+/**
  * The plugin's descriptor, returned by vg_plugin_entry(). The core copies `size`
  * bytes of it, so members appended in later minors read as zero for older plugins.
  * @since 1.0
@@ -178,6 +256,16 @@ struct vg_plugin {
      * vg_action_output(). Return VG_OK, VG_EAGAIN (retry), or another failure.
      */
     int (*run)(struct vg_ctx *ctx, void *state, const struct vg_action_call *call);
+    /**
+     * Rule kind, ABI 1.1: the outcome of a state operation the plugin queued, or a
+     * deadline of one of its keys that passed. ev is the event of the call that
+     * queued the operation, or for a deadline the event that armed it (ARM with
+     * VG_STF_KEEP_EVENT, HEARTBEAT) or an event with only @timestamp. Runs on the
+     * worker thread of the key, in order; may queue further operations and incident
+     * calls. May be NULL for plugins that use no state.
+     */
+    int (*on_state)(struct vg_ctx *ctx, void *state, const struct vg_event *ev,
+                    const struct vg_state_result *res);
 };
 
 /**
@@ -209,6 +297,11 @@ struct vg_host_api {
     void (*action_output)(struct vg_ctx *ctx, const char *buf, size_t len);
     int64_t (*call_deadline_ms)(const struct vg_action_call *call);
     void (*action_result)(struct vg_ctx *ctx, const char *name, const char *value);
+
+    /* ABI 1.1 */
+    int (*state_op)(struct vg_ctx *ctx, const struct vg_event *ev, const struct vg_state_req *req);
+    int (*incident_resolve)(struct vg_ctx *ctx, const struct vg_event *ev,
+                            const struct vg_resolve_req *req);
 };
 
 /** True when the host table has member m (it was appended at or before the host's minor). */
@@ -335,6 +428,28 @@ static inline void vg_action_output(struct vg_ctx *ctx, const char *buf, size_t 
 static inline void vg_action_result(struct vg_ctx *ctx, const char *name, const char *value)
 {
     vg_host->action_result(ctx, name, value);
+}
+
+/**
+ * Queue a state operation for the calling rule and the event's key (on_event or
+ * on_state only); its result comes to on_state(). @return VG_OK, VG_EINVAL for a
+ * malformed request, or VG_EIO @since 1.1
+ */
+static inline int vg_state_op(struct vg_ctx *ctx, const struct vg_event *ev,
+                              const struct vg_state_req *req)
+{
+    return vg_host->state_op(ctx, ev, req);
+}
+
+/**
+ * Resolve the open incident of (this rule, the key): it closes after the rule's
+ * hold-down unless the problem recurs (which re-opens it and counts a flap); no
+ * open incident: nothing happens. @return VG_OK or a negative status @since 1.1
+ */
+static inline int vg_incident_resolve(struct vg_ctx *ctx, const struct vg_event *ev,
+                                      const struct vg_resolve_req *req)
+{
+    return vg_host->incident_resolve(ctx, ev, req);
 }
 
 /**
