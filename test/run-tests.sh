@@ -24,6 +24,7 @@ step "gcc -Werror build and rule lint"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVG_WERROR=ON >/dev/null
 cmake --build build -j "$jobs"
 ./build/core/vigilctl rule lint --test
+./build/core/vigilctl rule lint --test rules/examples test/bench/rules
 
 step "clang -Werror build"
 CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Debug -DVG_WERROR=ON >/dev/null

@@ -431,7 +431,13 @@ void *options_parse(const struct vg_option *table, size_t config_size, fjson_obj
         fjson_object *v = NULL;
 
         if (o->def != NULL) {
-            fjson_object *dv = fjson_tokener_parse(o->def);
+            /*
+             * A bare word is the text itself for strings and durations ("10s", not the
+             * JSON number 10 that a lenient parse of it would give).
+             */
+            int bare = (o->type == VG_OPT_STR || o->type == VG_OPT_DURATION) && o->def[0] != '"' &&
+                       strspn(o->def, "0123456789") != strlen(o->def);
+            fjson_object *dv = bare ? fjson_object_new_string(o->def) : fjson_tokener_parse(o->def);
 
             if (dv == NULL && (o->type == VG_OPT_STR || o->type == VG_OPT_DURATION)) {
                 dv = fjson_object_new_string(o->def);

@@ -14,7 +14,12 @@
 #   schemas     schemas/plugins/ equals what the plugins' option tables generate
 #   workers     replay with 1, 2 and 4 correlation threads: the same records, each
 #               incident's in order
-#   restart     vigild killed with SIGKILL and restarted continues its incidents
+#   restart     vigild killed with SIGKILL and restarted continues its incidents, its open
+#               windows and its pending deadlines
+#   correlate   the benchmark's generated log replayed with 1, 2 and 4 threads gives exactly
+#               its ground truth (threshold, pair-with-window and distinct rules)
+#   timers      live deadlines: two vigild instances share one Redis; a pair window that
+#               expires fires once, in one of them; a recovered one fires nothing
 #   redis_down  an external redis-server stops while events arrive; they are held and
 #               correlated once it is back
 # Waits poll a condition with a deadline; nothing sleeps a fixed time to synchronise.
@@ -33,6 +38,31 @@ start_vigild() { # start_vigild NAME ARGS...: stdout to $TMP/NAME.out, stderr to
   "$VIGILD" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
   pids+=($!)
   VPID=$!
+}
+
+# A rule file for the live state tests: a threshold (5 in 60 s) and a 2-second pair window.
+state_rules() {
+  cat >"$TMP/state-rules.json" <<'JSON'
+{"rules": [
+ {"name": "brute", "plugin": "threshold", "match": {"event.action": ["ssh.auth_failed"]},
+  "key": ["source.ip"], "params": {"count": 5, "window": "60s", "suppress": "60s"},
+  "incident": {"title": "brute force from ${source.ip}", "severity": "high",
+               "class": "hacker_attack", "procedure": "5.2.1"}},
+ {"name": "port", "plugin": "pair", "match": {"event.action": ["link.down", "link.up"]},
+  "key": ["host.name", "interface.name"],
+  "params": {"mode": "expect", "problem": ["link.down"], "resolution": ["link.up"], "window": "2s"},
+  "incident": {"title": "${interface.name} down on ${host.name}", "severity": "medium",
+               "class": "lan_outage", "procedure": "5.2.6"}}
+]}
+JSON
+}
+link_line() { printf '<187>Mar  3 10:20:00 %s %%LINK-3-UPDOWN: Interface %s, changed state to %s\n' "$1" "$2" "$3"; }
+fail_line() { printf '<38>Mar  3 10:12:00 web1 sshd[1]: Failed password for root from %s port 1 ssh2\n' "$1"; }
+# "rule key @timestamp" of each open or update record of a replay (its incidents), sorted.
+incidents_of() {
+  grep -E '"transition":"(open|update)"' "$1" |
+    sed -E 's/^\{"@timestamp":"([^"]*)".*"key":\{([^}]*)\}.*"rule":\{"name":"([^"]*)".*$/\3 \2 \1/' |
+    sed -E 's/"[^"]*":"([^"]*)"/\1/g; s/,/|/g' | sort
 }
 
 case "$test_name" in
@@ -294,29 +324,91 @@ workers)
     [ "$bad" -eq 0 ] || fail "$n workers: $bad records out of their incident's order"
   done
   ;;
+correlate)
+  # The benchmark's generator writes a log and its exact ground truth (test/bench/README.md).
+  perl "$SRC/test/bench/gen_correlate.pl" 60000 7 "$TMP/corr.log" "$TMP/corr.truth" ||
+    fail "generator"
+  sed -E 's/^\{"rule":"([^"]*)","key":"([^"]*)","time":"([^"]*)"\}$/\1 \2 \3/' "$TMP/corr.truth" |
+    sort >"$TMP/truth.sorted"
+  [ "$(wc -l <"$TMP/truth.sorted")" -gt 200 ] || fail "too little ground truth to compare"
+  for r in bruteforce linkdown outbreak; do
+    grep -q "^$r " "$TMP/truth.sorted" || fail "no $r incident in the truth"
+  done
+  for n in 1 2 4; do
+    "$VIGILD" --replay "$TMP/corr.log" --year 2026 --workers "$n" --rules "$SRC/test/bench/rules" \
+      >"$TMP/c$n.out" 2>"$TMP/c$n.err" || fail "replay with $n workers: $(tail -3 "$TMP/c$n.err")"
+    incidents_of "$TMP/c$n.out" >"$TMP/c$n.sorted"
+    diff "$TMP/truth.sorted" "$TMP/c$n.sorted" >"$TMP/c$n.diff" ||
+      fail "$n workers differ from the ground truth: $(head -20 "$TMP/c$n.diff")"
+  done
+  ;;
+timers)
+  # Two instances on one Redis, both with the rules; events reach only the first. A link down
+  # whose up never comes fires its 2 s deadline exactly once (either instance may claim it);
+  # a down followed by an up in time fires nothing.
+  state_rules
+  sock="$TMP/ext.sock"
+  redis-server --port 0 --unixsocket "$sock" --dir "$TMP" --save "" --appendonly no --daemonize no >"$TMP/redis.err" 2>&1 &
+  pids+=($!)
+  wait_for 10 redis-cli -s "$sock" ping || fail "redis-server did not start"
+  start_vigild ta --redis "unix:$sock" --rules "$TMP/state-rules.json" --listen-udp 127.0.0.1:0 --listen-tcp 127.0.0.1:0
+  start_vigild tb --redis "unix:$sock" --rules "$TMP/state-rules.json" --listen-udp 127.0.0.1:0 --listen-tcp 127.0.0.1:0
+  wait_for 20 grep -q "listening for syslog on tcp" "$TMP/ta.err" || fail "vigild a did not start"
+  wait_for 20 grep -q "listening for syslog on tcp" "$TMP/tb.err" || fail "vigild b did not start"
+  port=$(listen_port ta tcp)
+  { link_line sw1 Gi0/1 down; link_line sw1 Gi0/2 down; link_line sw1 Gi0/2 up; } >/dev/tcp/127.0.0.1/"$port"
+  wait_for 20 bash -c "cat '$TMP/ta.out' '$TMP/tb.out' | grep -q 'Gi0/1 down on sw1'" ||
+    fail "the expired pair window fired in neither instance"
+  # Past the second window too, with room for both timer loops to have looked (4 x 250 ms).
+  wait_for 20 bash -c "redis-cli -s '$sock' --scan --pattern 'vigil:{tm*}:due' | xargs -r -n1 redis-cli -s '$sock' zcard | awk '{ n += \$1 } END { exit n != 0 }'" ||
+    fail "deadlines left in the shards"
+  n=$(cat "$TMP/ta.out" "$TMP/tb.out" | grep -c '"transition":"open"' || true)
+  [ "$n" -eq 1 ] || fail "expected one incident across both instances, got $n"
+  grep -q 'Gi0/2' "$TMP/ta.out" "$TMP/tb.out" && fail "a link back up in time fired"
+  ;;
 restart)
   # vigild killed with SIGKILL and started again on its state directory continues from the
-  # embedded Redis (AOF): the same incident goes on counting; none is lost or opened twice.
-  start_vigild k1 --state-dir "$TMP/state" --listen-udp 127.0.0.1:0 --listen-tcp 127.0.0.1:0
+  # embedded Redis (AOF): the same incident goes on counting; none is lost or opened twice;
+  # a threshold window and a pair deadline open at the kill go on after the restart.
+  state_rules
+  start_vigild k1 --state-dir "$TMP/state" --listen-udp 127.0.0.1:0 --listen-tcp 127.0.0.1:0 \
+    --rules "$SRC/rules" --rules "$TMP/state-rules.json"
   wait_for 20 grep -q "listening for syslog on tcp" "$TMP/k1.err" || fail "vigild did not start"
   port=$(listen_port k1 tcp)
   send() { printf '<38>Mar  3 10:12:0%s web1 sshd[1]: Failed password for root from 192.0.2.66 port 1 ssh2\n' "$1" >/dev/tcp/127.0.0.1/"$port"; }
   for i in 1 2 3; do send "$i"; done
+  { for i in 1 2 3; do fail_line 198.51.100.9; done; link_line sw9 Gi0/9 down; } >/dev/tcp/127.0.0.1/"$port"
   wait_for 20 grep -q '"count":3' "$TMP/k1.out" || fail "first three events not correlated"
+  wait_for 20 bash -c "'$VIGILCTL' --state-dir '$TMP/state' stats | grep -q '\"routed\":[1-9][0-9]*'" ||
+    fail "stats not published"
+  wait_for 20 bash -c "'$VIGILCTL' --state-dir '$TMP/state' stats | grep -q '\"routed\":\(7\|[89]\|[1-9][0-9]\)[,}]'" ||
+    fail "the window events were not routed: $("$VIGILCTL" --state-dir "$TMP/state" stats)"
   id=$(grep -o '"id":"[0-9a-f]*-1"' "$TMP/k1.out" | head -1 | cut -d'"' -f4)
   rpid=$(pgrep -f "redis-server.*$TMP/state/redis" | head -1)
   kill -KILL "$VPID"; wait "$VPID" 2>/dev/null || true
   # Its redis-server follows it (parent-death signal) and writes its AOF on the way out.
   wait_for 20 bash -c "! kill -0 $rpid 2>/dev/null" || fail "the embedded redis-server outlived vigild"
-  start_vigild k2 --state-dir "$TMP/state" --listen-udp 127.0.0.1:0 --listen-tcp 127.0.0.1:0
+  start_vigild k2 --state-dir "$TMP/state" --listen-udp 127.0.0.1:0 --listen-tcp 127.0.0.1:0 \
+    --rules "$SRC/rules" --rules "$TMP/state-rules.json"
   wait_for 20 grep -q "listening for syslog on tcp" "$TMP/k2.err" || fail "vigild did not restart: $(cat "$TMP/k2.err")"
   port=$(listen_port k2 tcp)
   for i in 4 5; do send "$i"; done
+  { fail_line 198.51.100.9; fail_line 198.51.100.9; } >/dev/tcp/127.0.0.1/"$port"
+  wait_for 20 grep -q '"brute force from 198.51.100.9"' "$TMP/k2.out" ||
+    fail "the threshold window open at the kill did not go on: $(cat "$TMP/k2.out")"
+  wait_for 20 grep -q 'Gi0/9 down on sw9' "$TMP/k2.out" ||
+    fail "the pair deadline pending at the kill did not fire after the restart"
+  # 192.0.2.66's three failures before the kill and two after fill the threshold too.
+  wait_for 20 grep -q '"brute force from 192.0.2.66"' "$TMP/k2.out" ||
+    fail "the threshold window of 192.0.2.66 did not span the restart"
+  [ "$(grep -c '"transition":"open"' "$TMP/k2.out")" -eq 3 ] ||
+    fail "expected exactly the three state incidents opened after the restart: $(cat "$TMP/k2.out")"
   wait_for 20 grep -q "\"transition\":\"update\",\"incident\":{\"id\":\"$id\".*\"count\":5," "$TMP/k2.out" ||
     fail "after the restart the incident did not go on counting: $(cat "$TMP/k2.out")"
-  grep -q '"transition":"open"' "$TMP/k2.out" && fail "an incident was opened twice"
+  grep -q '"transition":"open".*"ssh-password-failures"' "$TMP/k2.out" && fail "an incident was opened twice"
   "$VIGILCTL" --state-dir "$TMP/state" incidents list >"$TMP/list.out"
-  [ "$(grep -c '192.0.2.66' "$TMP/list.out")" -eq 1 ] || fail "expected one incident: $(cat "$TMP/list.out")"
+  [ "$(grep -c '"rule":"ssh-password-failures".*192.0.2.66' "$TMP/list.out")" -eq 1 ] ||
+    fail "expected one incident: $(cat "$TMP/list.out")"
   kill -TERM "$VPID"; wait "$VPID" || fail "vigild exit status"
   ;;
 *)

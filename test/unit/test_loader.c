@@ -5,6 +5,8 @@
  * sentence naming the file; permission checks refuse writable files and dirs.
  */
 #include <CUnit/CUnit.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,35 @@ static void test_good_plugin_and_options(void)
     free(p);
 }
 
+/* Defaults are read as the plugin wrote them: "10s" is ten seconds, "\"2h\"" two hours. */
+static void test_option_defaults(void)
+{
+    struct cfg {
+        int64_t a;     /* bare duration */
+        int64_t b;     /* quoted duration */
+        int64_t c;     /* number of ms */
+        const char *s; /* bare string */
+    };
+    static const struct vg_option table[] = {
+        {"a", VG_OPT_DURATION, "10s", 0, offsetof(struct cfg, a), "a"},
+        {"b", VG_OPT_DURATION, "\"2h\"", 0, offsetof(struct cfg, b), "b"},
+        {"c", VG_OPT_DURATION, "250", 0, offsetof(struct cfg, c), "c"},
+        {"s", VG_OPT_STR, "5m-ish", 0, offsetof(struct cfg, s), "s"},
+        {NULL, 0, NULL, 0, 0, NULL},
+    };
+    struct diag d = {0};
+    int n_err = -1;
+    struct cfg *c = options_parse(table, sizeof(struct cfg), NULL, "t", &d, &n_err);
+
+    CU_ASSERT_EQUAL(n_err, 0);
+    CU_ASSERT_EQUAL(c->a, 10000);
+    CU_ASSERT_EQUAL(c->b, 7200000);
+    CU_ASSERT_EQUAL(c->c, 250);
+    CU_ASSERT_STRING_EQUAL(c->s, "5m-ish");
+    options_free(table, c);
+    diag_free(&d);
+}
+
 static void test_create_fails(void)
 {
     struct loader ld = {0};
@@ -177,6 +208,7 @@ void suite_loader(void)
     CU_pSuite s = CU_add_suite("loader", NULL, NULL);
 
     CU_add_test(s, "broken_plugins", test_broken_plugins);
+    CU_add_test(s, "option_defaults", test_option_defaults);
     CU_add_test(s, "good_plugin_and_options", test_good_plugin_and_options);
     CU_add_test(s, "create_fails", test_create_fails);
     CU_add_test(s, "permissions", test_permissions);

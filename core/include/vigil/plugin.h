@@ -24,6 +24,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -142,7 +143,8 @@ struct vg_incident_req {
 
 /**
  * State operations (ABI 1.1). Each is one atomic Redis script on the keys of
- * (rule, key, name), run with the correlation clock passed in, never Redis's own
+ * (rule, key, name) (contexts: on one hash shared by all rules, so one rule may
+ * test what another sets), run with the correlation clock passed in, never Redis's own
  * time, so live and replay share one code path. Operations are queued on the
  * worker's pipeline: vg_state_op() returns at once and the outcome reaches the
  * plugin's on_state() callback, in the order the operations were queued.
@@ -450,6 +452,49 @@ static inline int vg_incident_resolve(struct vg_ctx *ctx, const struct vg_event 
                                       const struct vg_resolve_req *req)
 {
     return vg_host->incident_resolve(ctx, ev, req);
+}
+
+/**
+ * The severity option of a plugin: NULL gives 0 (the rule's own); "info" ..
+ * "critical" give 1 .. 5; anything else sets the error and returns VG_EINVAL.
+ * @since 1.1
+ */
+static inline int vg_severity_option(struct vg_ctx *ctx, const char *name, int *out)
+{
+    static const char *const names[] = {"info", "low", "medium", "high", "critical"};
+    int i;
+
+    *out = 0;
+    if (name == NULL) {
+        return VG_OK;
+    }
+    for (i = 0; i < 5; i++) {
+        const char *a = name;
+        const char *b = names[i];
+
+        while (*a != '\0' && *a == *b) {
+            a++;
+            b++;
+        }
+        if (*a == '\0' && *b == '\0') {
+            *out = i + 1;
+            return VG_OK;
+        }
+    }
+    vg_set_error(ctx, "severity \"%s\" is not one of info, low, medium, high, critical", name);
+    return VG_EINVAL;
+}
+
+/** A duration as people write it ("90s", "5m", "2h"): the largest unit dividing ms. @since 1.1 */
+static inline void vg_format_duration(int64_t ms, char *buf, size_t len)
+{
+    static const int64_t per[] = {86400000, 3600000, 60000, 1000, 1};
+    static const char *const unit[] = {"d", "h", "m", "s", "ms"};
+    int i;
+
+    for (i = 0; i < 4 && ms % per[i] != 0; i++) {
+    }
+    snprintf(buf, len, "%lld%s", (long long)(ms / per[i]), unit[i]);
 }
 
 /**

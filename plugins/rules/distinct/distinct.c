@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Rule plugin "distinct": one incident when the events of one key carry `count`
+ * different values of `field` within a sliding `window` (the same malware on
+ * three hosts, one source probing ten ports), after which the key is quiet for
+ * `suppress`. SEC has no single rule type for it (an EventGroup with a context
+ * per value comes closest). The values live in Redis (VG_ST_DISTINCT), shared by
+ * every vigild instance; the plugin holds no per-key state.
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vigil/plugin.h>
+
+const struct vg_host_api *vg_host;
+
+struct distinct_config {
+    const char *field;    /* the event field whose distinct values are counted */
+    int64_t count;        /* distinct values within the window that fire */
+    int64_t window_ms;    /* the sliding window */
+    int64_t suppress_ms;  /* quiet period after firing; 0: the window */
+    const char *severity; /* "info".."critical", or NULL for the rule's */
+};
+
+struct distinct_state {
+    const struct distinct_config *cfg; /* the core's config block (read-only) */
+    int64_t suppress_ms;               /* quiet period after firing, resolved */
+    int severity;                      /* 0: the rule's; else 1..5 */
+    char note[192];                    /* text of the lifecycle record */
+};
+
+static const struct vg_option distinct_options[] = {
+    {"field", VG_OPT_STR, NULL, VG_OPT_REQUIRED, offsetof(struct distinct_config, field),
+     "event field whose distinct values are counted, e.g. \"host.name\"; events without it "
+     "are ignored"},
+    {"count", VG_OPT_INT, NULL, VG_OPT_REQUIRED, offsetof(struct distinct_config, count),
+     "distinct values of the field within the window that open or update the incident (at "
+     "least 2)"},
+    {"window", VG_OPT_DURATION, NULL, VG_OPT_REQUIRED, offsetof(struct distinct_config, window_ms),
+     "sliding window the values are counted in, e.g. \"1h\""},
+    {"suppress", VG_OPT_DURATION, "0", 0, offsetof(struct distinct_config, suppress_ms),
+     "after firing, events of the key are ignored this long; 0 (default): the window"},
+    {"severity", VG_OPT_STR, NULL, 0, offsetof(struct distinct_config, severity),
+     "override the incident severity of the rule (info, low, medium, high, critical)"},
+    {NULL, 0, NULL, 0, 0, NULL},
+};
+
+static int distinct_create(struct vg_ctx *ctx, const void *config, void **state)
+{
+    const struct distinct_config *cfg = config;
+    struct distinct_state *st;
+    char window[32];
+    int severity;
+
+    if (cfg->field[0] == '\0') {
+        vg_set_error(ctx, "field must name an event field, e.g. \"host.name\"");
+        return VG_EINVAL;
+    }
+    if (cfg->count < 2) {
+        vg_set_error(ctx, "count must be at least 2, not %" PRId64, cfg->count);
+        return VG_EINVAL;
+    }
+    if (cfg->window_ms <= 0) {
+        vg_set_error(ctx, "window must be longer than 0");
+        return VG_EINVAL;
+    }
+    if (vg_severity_option(ctx, cfg->severity, &severity) != VG_OK) {
+        return VG_EINVAL;
+    }
+    st = vg_alloc(sizeof(*st));
+    if (st == NULL) {
+        vg_set_error(ctx, "out of memory");
+        return VG_ENOMEM;
+    }
+    st->cfg = cfg;
+    st->suppress_ms = cfg->suppress_ms > 0 ? cfg->suppress_ms : cfg->window_ms;
+    st->severity = severity;
+    vg_format_duration(cfg->window_ms, window, sizeof(window));
+    snprintf(st->note, sizeof(st->note), "%" PRId64 " distinct %.100s values within %s", cfg->count,
+             cfg->field, window);
+    *state = st;
+    return VG_OK;
+}
+
+static void distinct_destroy(void *state)
+{
+    vg_free(state);
+}
+
+static int distinct_on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
+{
+    const struct distinct_state *st = state;
+    struct vg_str value = vg_event_field(ev, st->cfg->field);
+    struct vg_state_req req = {.size = sizeof(req),
+                               .op = VG_ST_DISTINCT,
+                               .value = value.ptr,
+                               .window_ms = st->cfg->window_ms,
+                               .threshold = st->cfg->count,
+                               .suppress_ms = st->suppress_ms};
+
+    if (value.ptr == NULL) {
+        vg_log(ctx, VG_LOG_DEBUG, "event without %s ignored", st->cfg->field);
+        return VG_OK;
+    }
+    return vg_state_op(ctx, ev, &req);
+}
+
+static int distinct_on_state(struct vg_ctx *ctx, void *state, const struct vg_event *ev,
+                             const struct vg_state_result *res)
+{
+    const struct distinct_state *st = state;
+    struct vg_incident_req req = {.size = sizeof(req), .severity = st->severity, .note = st->note};
+
+    if (res->verdict != VG_SV_FIRED) {
+        return VG_OK;
+    }
+    return vg_incident_upsert(ctx, ev, &req);
+}
+
+static const struct vg_plugin distinct_plugin = {
+    VG_PLUGIN_HEADER(VG_PLUGIN_RULE),
+    .flags = VG_PLUGIN_CONCURRENT,
+    .name = "distinct",
+    .version = "1.0.0",
+    .description = "open or update an incident when one key's events carry count distinct values "
+                   "of a field within a window",
+    .options = distinct_options,
+    .config_size = sizeof(struct distinct_config),
+    .create = distinct_create,
+    .destroy = distinct_destroy,
+    .on_event = distinct_on_event,
+    .on_state = distinct_on_state,
+};
+
+/*
+ * The plugin's entry point: hand the core the descriptor when its host table
+ * is ABI 1.1 or newer (the state API), NULL otherwise.
+ */
+VG_EXPORT const struct vg_plugin *vg_plugin_entry(const struct vg_host_api *host)
+{
+    return vg_plugin_accept(host, &distinct_plugin);
+}
