@@ -29,7 +29,8 @@
  * JSON, 9 event JSON, 10 events kept, 11 tag, 12 playbook JSON, 13 job id, 14
  * retention in seconds (0: keep forever), 15 mode (upsert, resolve, close,
  * escalate), 16 hold-down ms, 17 flap count (0: off), 18 flap window ms, 19
- * escalate after ms (0: off), 20 escalation severity.
+ * escalate after ms (0: off), 20 escalation severity, 21 escalate at this count (0: off),
+ * 22 the key as the core writes it (k=v|k=v; kept for deadlines set by operators).
  * Returns {transition, n, count, first_seen, severity, title, status, due,
  * due name, previous n, flaps, previous count, previous first_seen}, transition
  * "none" when nothing happened, or {"collision"} when the tag belongs to another
@@ -46,6 +47,7 @@ static const char *const upsert_lua[] = {
     "local now, mode = tonumber(ARGV[2]), ARGV[15]\n"
     "local hold, flapn, flapw = tonumber(ARGV[16]), tonumber(ARGV[17]), tonumber(ARGV[18])\n"
     "local escafter, escsev = tonumber(ARGV[19]), tonumber(ARGV[20])\n"
+    "local esccount = tonumber(ARGV[21])\n"
     "local prev = redis.call('HGET', KEYS[3], job) or redis.call('HGET', KEYS[4], job)\n"
     "local function d(x) if x == '-' then return '' end return x end\n"
     "if prev then\n"
@@ -153,8 +155,10 @@ static const char *const upsert_lua[] = {
     "end\n"
     "if cur then\n"
     "  count = redis.call('HINCRBY', h, 'count', 1)\n"
-    "  if tonumber(ARGV[6]) > sev then\n"
-    "    sev = tonumber(ARGV[6])\n"
+    "  local want = tonumber(ARGV[6])\n"
+    "  if esccount > 0 and count >= esccount and escsev > want then want = escsev end\n"
+    "  if want > sev then\n"
+    "    sev = want\n"
     "    tr = 'escalate'\n"
     "    redis.call('HSET', h, 'severity', sev, 'last_seen', ARGV[2])\n"
     "  else\n"
@@ -173,7 +177,7 @@ static const char *const upsert_lua[] = {
     "redis.call('HSET', h, 'id', ARGV[11] .. '-' .. n, 'rule', ARGV[3], 'class', ARGV[4],\n"
     "  'title', ARGV[5], 'severity', ARGV[6], 'procedure', ARGV[7], 'key', ARGV[8],\n"
     "  'status', 'open', 'first_seen', ARGV[2], 'last_seen', ARGV[2], 'count', 1,\n"
-    "  'playbook', ARGV[12])\n"
+    "  'playbook', ARGV[12], 'kstr', ARGV[22], 'hold', ARGV[16])\n"
     "redis.call('SET', KEYS[1], n)\n"
     "redis.call('LPUSH', h .. ':events', ARGV[9])\n"
     "keep(h)\n"
@@ -379,6 +383,7 @@ static int upsert_argv(const struct incident_pending *p, const char *tag, struct
     for (i = 0; i < ARRAY_SIZE(p->extra); i++) {
         argv[18 + i] = p->extra[i];
     }
+    argv[25] = p->kstr;
     for (i = 0; i < UPSERT_ARGC; i++) {
         lens[i] = strlen(argv[i]);
     }
@@ -555,8 +560,6 @@ size_t incident_append_post(struct store *st, struct incident_pending *p)
 
 void incident_pending_init(struct incident_pending *p, const struct incident_args *a)
 {
-    size_t i;
-
     memset(p, 0, sizeof(*p));
     p->a = *a;
     p->job_id = xstrdup(a->job_id);
@@ -581,9 +584,8 @@ void incident_pending_init(struct incident_pending *p, const struct incident_arg
         snprintf(p->extra[3], sizeof(p->extra[3]), "%" PRId64, r->flap_window_ms);
         snprintf(p->extra[4], sizeof(p->extra[4]), "%" PRId64, r->escalate_after_ms);
         snprintf(p->extra[5], sizeof(p->extra[5]), "%d", r->escalate_severity);
-        for (i = 6; i < ARRAY_SIZE(p->extra); i++) {
-            snprintf(p->extra[i], sizeof(p->extra[i]), "0");
-        }
+        snprintf(p->extra[6], sizeof(p->extra[6]), "%" PRId64, r->escalate_count);
+        p->kstr = xstrndup(a->key, a->key_len);
     }
     make_tag(a->r->name, a->key, a->key_len, 0, p->tag);
     p->rc = VG_EIO;
@@ -597,6 +599,7 @@ void incident_pending_free(struct incident_pending *p)
     sbuf_free(&p->title);
     sbuf_free(&p->rec.json);
     sbuf_free(&p->rec2.json);
+    free(p->kstr);
     free(p->job_id);
     free(p->note);
 }

@@ -24,7 +24,7 @@
 #define INCIDENT_TAG_PROBES  4 /* tags tried when a crafted key collides with another's */
 #define INCIDENT_POST_MAX    4 /* commands an upsert queues after its script, at most */
 #define UPSERT_NKEYS         4
-#define UPSERT_ARGC          24 /* keys and arguments of the upsert script */
+#define UPSERT_ARGC          26 /* keys and arguments of the upsert script */
 
 /* What an incident call does (incident_args.mode). */
 enum incident_mode {
@@ -89,7 +89,8 @@ struct incident_pending {
     char sev_s[8];            /* requested severity */
     char ttl_s[24];           /* retention, seconds */
     char tag[17];             /* the hash tag in use */
-    char extra[6][24];        /* script arguments 15-20 as text (mode, lifecycle options) */
+    char extra[7][24];        /* script arguments 15-21 as text (mode, lifecycle options) */
+    char *kstr;               /* argument 22: the key as text (owned copy) */
     struct incident_rec rec;  /* the result */
     struct incident_rec rec2; /* the close of the previous incident, printed before rec */
     size_t n_recs;            /* 1, or 2 when rec2 is set; 0 when nothing happened */

@@ -13,12 +13,15 @@
 #include <vigil/plugin.h>
 
 #include "incident.h"
+#include "state.h"
 
 /*
  * An operator's action on one incident: KEYS 1 the incident's hash, 2 its (rule,
- * key)'s cur, 3 its history; ARGV 1 op (ack, note, close), 2 n, 3 history entry,
- * 4 entries kept, 5 now. Returns "ok", "nosuch" or "closed" (nothing but a note
- * is taken by a closed incident). Closing ends the (rule, key)'s current
+ * key)'s cur, 3 its history; ARGV 1 op (ack, note, resolve, close), 2 n, 3 history
+ * entry, 4 entries kept, 5 now. Returns "ok", "nosuch" or "closed" (nothing but a
+ * note is taken by a closed incident), or for resolve {"resolved", rule, key
+ * text, hold-down ms} so the caller indexes the hold-down's close deadline (or
+ * "ok" when it was resolved already). Closing ends the (rule, key)'s current
  * incident: its next event opens a new one.
  */
 static struct store_script operator_script = {
@@ -32,6 +35,14 @@ static struct store_script operator_script = {
            "end\n"
            "if ARGV[1] == 'ack' then\n"
            "  redis.call('HSET', KEYS[1], 'status', 'acknowledged')\n"
+           "elseif ARGV[1] == 'resolve' then\n"
+           "  if not redis.call('HGET', KEYS[1], 'resolved_at') then\n"
+           "    redis.call('HSET', KEYS[1], 'status', 'resolved', 'resolved_at', ARGV[5])\n"
+           "    redis.call('RPUSH', KEYS[3], ARGV[3])\n"
+           "    redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)\n"
+           "    local f = redis.call('HMGET', KEYS[1], 'rule', 'kstr', 'hold')\n"
+           "    return {'resolved', f[1] or '', f[2] or '', f[3] or '0'}\n"
+           "  end\n"
            "elseif ARGV[1] == 'close' then\n"
            "  redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', ARGV[5])\n"
            "  if redis.call('GET', KEYS[2]) == ARGV[2] then\n"
@@ -249,7 +260,27 @@ int incident_operate(struct store *st, const char *prefix, const char *id, const
 
         rep = store_eval(st, &operator_script, 3, 8, argv, NULL);
     }
-    if (rep != NULL && (rep->type == REDIS_REPLY_STATUS || rep->type == REDIS_REPLY_STRING)) {
+    if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 4 &&
+        rep->element[1]->type == REDIS_REPLY_STRING &&
+        rep->element[2]->type == REDIS_REPLY_STRING &&
+        rep->element[3]->type == REDIS_REPLY_STRING) {
+        /* Resolved now: the hold-down's deadline closes it unless the problem recurs. */
+        int64_t hold = strtoll(rep->element[3]->str, NULL, 10);
+        redisReply *r = NULL;
+
+        rc = VG_OK;
+        if (rep->element[1]->len > 0) {
+            state_append_timer(st, prefix, rep->element[1]->str, "@close", rep->element[2]->str,
+                               rep->element[2]->len, now_ms + hold);
+            if (store_flush(st, &r, 1) != 0) {
+                rc = VG_EIO;
+            }
+            if (r != NULL) {
+                freeReplyObject(r);
+            }
+        }
+    } else if (rep != NULL &&
+               (rep->type == REDIS_REPLY_STATUS || rep->type == REDIS_REPLY_STRING)) {
         rc = strcmp(rep->str, "ok") == 0       ? VG_OK
              : strcmp(rep->str, "nosuch") == 0 ? VG_ENOENT
                                                : VG_EINVAL;

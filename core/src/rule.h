@@ -72,6 +72,7 @@ struct rule {
     int64_t flap_window_ms;    /* incident.flap.window: within this long */
     int64_t escalate_after_ms; /* incident.escalate.after: open this long escalates (0: off) */
     int escalate_severity;     /* incident.escalate.severity: raised to this */
+    int64_t escalate_count;    /* incident.escalate.count: this many events escalates (0: off) */
     struct rule_action *on[RULE_N_TRANSITIONS]; /* actions per transition */
     size_t n_on[RULE_N_TRANSITIONS];            /* entries per transition */
     void *instance;                             /* engine's rule instance, set after loading */

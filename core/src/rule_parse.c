@@ -338,7 +338,7 @@ static void parse_duration(struct rule_loader *l, fjson_object *obj, const char 
 static void parse_lifecycle(struct rule_loader *l, fjson_object *o, struct rule *r)
 {
     static const char *const flap_keys[] = {"count", "window"};
-    static const char *const esc_keys[] = {"after", "severity"};
+    static const char *const esc_keys[] = {"after", "count", "severity"};
     char qb[QUOTE_BUF_BYTES];
     fjson_object *v;
     fjson_object *x;
@@ -370,8 +370,19 @@ static void parse_lifecycle(struct rule_loader *l, fjson_object *o, struct rule 
         mark = rule_json_path_key(l, "escalate");
         if (rule_json_want_type(l, v, fjson_type_object, "an object")) {
             rule_json_check_keys(l, v, esc_keys, ARRAY_SIZE(esc_keys));
-            if (rule_json_need(l, v, "after", &x)) {
-                parse_duration(l, v, "after", &r->escalate_after_ms);
+            parse_duration(l, v, "after", &r->escalate_after_ms);
+            if (rule_json_member(v, "count", &x)) {
+                size_t m2 = rule_json_path_key(l, "count");
+
+                if (!rule_json_is_type(x, fjson_type_int) || fjson_object_get_int64(x) < 2) {
+                    rule_json_fail(l, "must be an integer of at least 2");
+                } else {
+                    r->escalate_count = fjson_object_get_int64(x);
+                }
+                rule_json_path_pop(l, m2);
+            }
+            if (r->escalate_after_ms <= 0 && r->escalate_count == 0) {
+                rule_json_fail(l, "needs \"after\" (a duration) or \"count\" (events), or both");
             }
             if (rule_json_need(l, v, "severity", &x)) {
                 size_t m2 = rule_json_path_key(l, "severity");

@@ -3,7 +3,7 @@
  * The state API's scripts. Every operation on (rule, key, name) runs as one Lua
  * script over two keys under the pair's hash tag: the hash "prefix{tag}:st"
  * (fields "<name>:<what>") and the sorted set "prefix{tag}:z:<name>" (window
- * members). Each script first remembers its job id and answer in the hash, so
+ * members). Each script remembers its job id and answer under the same tag, so
  * a job retried after a lost reply gets the first answer and changes nothing;
  * then fires the name's deadline if it passed before now; then does its
  * operation. The reply is {outcomes, due}: outcomes as {source, verdict,
@@ -19,80 +19,87 @@
 
 #include "sha1.h"
 
-#define STRINGIFY2(x)   #x
-#define STRINGIFY(x)    STRINGIFY2(x)
-#define STATE_ARGC      15       /* keys and arguments of every state script */
-#define STATE_CTX_MAX_S "100000" /* STATE_CTX_MAX as text for the scripts */
+#define STRINGIFY2(x)     #x
+#define STRINGIFY(x)      STRINGIFY2(x)
+#define STATE_ARGC        15       /* keys and arguments of every state script */
+#define STATE_CTX_MAX_S   "100000" /* STATE_CTX_MAX as text for the scripts */
+#define STATE_JOBS_KEPT_S "512" /* answers kept per generation, two generations per (rule, key) */
 
 /*
- * Shared head of the key scripts. KEYS 1 hash, 2 window set. ARGV 1 name, 2 now,
+ * Shared head of the key scripts. KEYS 1 hash, 2 window set, 3 and 4 the answers
+ * given to recent jobs (two generations, so a retried batch finds every one of
+ * its jobs' answers, not only the last). ARGV 1 name, 2 now,
  * 3 job, 4 ttl ms, 5 window, 6 threshold, 7 suppress, 8 window2, 9 threshold2,
  * 10 step, 11 steps, 12 value, 13 event JSON, 14 mode ("op" or "fire"), 15 unused.
  * Deadline kinds: "arm" (pair: EXPIRED with the kept event), "beat" (absence:
  * EXPIRED, then CLEARED by the next heartbeat), "rate" (CLEARED once the count
  * of the clear window fell to its level).
  */
-#define STATE_HEAD                                                                       \
-    "local st, z = KEYS[1], KEYS[2]\n"                                                   \
-    "local nm, now, job, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])\n" \
-    "local W, N, S = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])\n"          \
-    "local W2, N2 = tonumber(ARGV[8]), tonumber(ARGV[9])\n"                              \
-    "local function f(x) return nm .. ':' .. x end\n"                                    \
-    "local prev = redis.call('HMGET', st, f('j'), f('a'))\n"                             \
-    "if prev[1] == job and prev[2] then return cjson.decode(prev[2]) end\n"              \
-    "local out, setdue = {}, 0\n"                                                        \
-    "local function res(src, v, n, since, ev, due)\n"                                    \
-    "  out[#out + 1] = {src, v, n, since, ev or '', due or 0}\n"                         \
-    "end\n"                                                                              \
-    "local function num(x) return tonumber(x or '0') or 0 end\n"                         \
-    "local function first()\n"                                                           \
-    "  local r = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')\n"                          \
-    "  return num(r[2])\n"                                                               \
-    "end\n"                                                                              \
-    "local function arm_clear(w2, n2, at)\n"                                             \
-    "  local idx = redis.call('ZCARD', z) - n2 - 1\n"                                    \
-    "  if idx < 0 then return false end\n"                                               \
-    "  local e = num(redis.call('ZRANGE', z, idx, idx, 'WITHSCORES')[2])\n"              \
-    "  setdue = e + w2 + 1\n"                                                            \
-    "  redis.call('HSET', st, f('due'), setdue, f('kind'), 'rate', f('at'), at,\n"       \
-    "             f('p'), w2 .. '|' .. n2)\n"                                            \
-    "  return true\n"                                                                    \
-    "end\n"                                                                              \
-    "local function fire(due)\n"                                                         \
-    "  local d = redis.call('HMGET', st, f('kind'), f('at'), f('ev'), f('p'))\n"         \
-    "  if d[1] == 'arm' then\n"                                                          \
-    "    redis.call('HDEL', st, f('due'), f('kind'), f('ev'), f('at'))\n"                \
-    "    res('da', 3, 0, num(d[2]), d[3], due)\n"                                        \
-    "  elseif d[1] == 'beat' then\n"                                                     \
-    "    redis.call('HDEL', st, f('due'), f('kind'))\n"                                  \
-    "    redis.call('HSET', st, f('absent'), d[2])\n"                                    \
-    "    res('db', 3, 0, num(d[2]), d[3], due)\n"                                        \
-    "  elseif d[1] == 'rate' then\n"                                                     \
-    "    local w2, n2 = string.match(d[4] or '0|0', '^(%d+)|(%d+)$')\n"                  \
-    "    w2, n2 = num(w2), num(n2)\n"                                                    \
-    "    local c = redis.call('ZCOUNT', z, due - w2, '+inf')\n"                          \
-    "    if c <= n2 then\n"                                                              \
-    "      redis.call('HDEL', st, f('due'), f('kind'), f('raised'), f('p'))\n"           \
-    "      res('dr', 4, c, num(d[2]), '', due)\n"                                        \
-    "    elseif not arm_clear(w2, n2, num(d[2])) then\n"                                 \
-    "      redis.call('HDEL', st, f('due'), f('kind'))\n"                                \
-    "    end\n"                                                                          \
-    "  else\n"                                                                           \
-    "    redis.call('HDEL', st, f('due'))\n"                                             \
-    "  end\n"                                                                            \
-    "end\n"                                                                              \
-    "local function finish()\n"                                                          \
-    "  local rep = {out, setdue}\n"                                                      \
-    "  redis.call('HSET', st, f('j'), job, f('a'), cjson.encode(rep))\n"                 \
-    "  redis.call('PEXPIRE', st, ttl)\n"                                                 \
-    "  if redis.call('EXISTS', z) == 1 then redis.call('PEXPIRE', z, ttl) end\n"         \
-    "  return rep\n"                                                                     \
-    "end\n"                                                                              \
-    "local due = num(redis.call('HGET', st, f('due')))\n"                                \
-    "if ARGV[14] == 'fire' then\n"                                                       \
-    "  if due > 0 and due <= now then fire(due) end\n"                                   \
-    "  return finish()\n"                                                                \
-    "end\n"                                                                              \
+#define STATE_HEAD                                                                        \
+    "local st, z = KEYS[1], KEYS[2]\n"                                                    \
+    "local nm, now, job, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])\n"  \
+    "local W, N, S = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])\n"           \
+    "local W2, N2 = tonumber(ARGV[8]), tonumber(ARGV[9])\n"                               \
+    "local function f(x) return nm .. ':' .. x end\n"                                     \
+    "local prev = redis.call('HGET', KEYS[3], job) or redis.call('HGET', KEYS[4], job)\n" \
+    "if prev then return cjson.decode(prev) end\n"                                        \
+    "local out, setdue = {}, 0\n"                                                         \
+    "local function res(src, v, n, since, ev, due)\n"                                     \
+    "  out[#out + 1] = {src, v, n, since, ev or '', due or 0}\n"                          \
+    "end\n"                                                                               \
+    "local function num(x) return tonumber(x or '0') or 0 end\n"                          \
+    "local function first()\n"                                                            \
+    "  local r = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')\n"                           \
+    "  return num(r[2])\n"                                                                \
+    "end\n"                                                                               \
+    "local function arm_clear(w2, n2, at)\n"                                              \
+    "  local idx = redis.call('ZCARD', z) - n2 - 1\n"                                     \
+    "  if idx < 0 then return false end\n"                                                \
+    "  local e = num(redis.call('ZRANGE', z, idx, idx, 'WITHSCORES')[2])\n"               \
+    "  setdue = e + w2 + 1\n"                                                             \
+    "  redis.call('HSET', st, f('due'), setdue, f('kind'), 'rate', f('at'), at,\n"        \
+    "             f('p'), w2 .. '|' .. n2)\n"                                             \
+    "  return true\n"                                                                     \
+    "end\n"                                                                               \
+    "local function fire(due)\n"                                                          \
+    "  local d = redis.call('HMGET', st, f('kind'), f('at'), f('ev'), f('p'))\n"          \
+    "  if d[1] == 'arm' then\n"                                                           \
+    "    redis.call('HDEL', st, f('due'), f('kind'), f('ev'), f('at'))\n"                 \
+    "    res('da', 3, 0, num(d[2]), d[3], due)\n"                                         \
+    "  elseif d[1] == 'beat' then\n"                                                      \
+    "    redis.call('HDEL', st, f('due'), f('kind'))\n"                                   \
+    "    redis.call('HSET', st, f('absent'), d[2])\n"                                     \
+    "    res('db', 3, 0, num(d[2]), d[3], due)\n"                                         \
+    "  elseif d[1] == 'rate' then\n"                                                      \
+    "    local w2, n2 = string.match(d[4] or '0|0', '^(%d+)|(%d+)$')\n"                   \
+    "    w2, n2 = num(w2), num(n2)\n"                                                     \
+    "    local c = redis.call('ZCOUNT', z, due - w2, '+inf')\n"                           \
+    "    if c <= n2 then\n"                                                               \
+    "      redis.call('HDEL', st, f('due'), f('kind'), f('raised'), f('p'))\n"            \
+    "      res('dr', 4, c, num(d[2]), '', due)\n"                                         \
+    "    elseif not arm_clear(w2, n2, num(d[2])) then\n"                                  \
+    "      redis.call('HDEL', st, f('due'), f('kind'))\n"                                 \
+    "    end\n"                                                                           \
+    "  else\n"                                                                            \
+    "    redis.call('HDEL', st, f('due'))\n"                                              \
+    "  end\n"                                                                             \
+    "end\n"                                                                               \
+    "local function finish()\n"                                                           \
+    "  local rep = {out, setdue}\n"                                                       \
+    "  if redis.call('HLEN', KEYS[3]) >= " STATE_JOBS_KEPT_S " then\n"                    \
+    "    redis.call('RENAME', KEYS[3], KEYS[4])\n"                                        \
+    "  end\n"                                                                             \
+    "  redis.call('HSET', KEYS[3], job, cjson.encode(rep))\n"                             \
+    "  redis.call('PEXPIRE', KEYS[3], ttl)\n"                                             \
+    "  redis.call('PEXPIRE', st, ttl)\n"                                                  \
+    "  if redis.call('EXISTS', z) == 1 then redis.call('PEXPIRE', z, ttl) end\n"          \
+    "  return rep\n"                                                                      \
+    "end\n"                                                                               \
+    "local due = num(redis.call('HGET', st, f('due')))\n"                                 \
+    "if ARGV[14] == 'fire' then\n"                                                        \
+    "  if due > 0 and due <= now then fire(due) end\n"                                    \
+    "  return finish()\n"                                                                 \
+    "end\n"                                                                               \
     "if due > 0 and due < now then fire(due) end\n"
 
 /* The suppression test shared by COUNT and DISTINCT: true when the event is ignored. */
@@ -438,9 +445,9 @@ static int queue_script(struct store *st, const char *prefix, const char *rule_n
                         const char *key, size_t key_len, struct store_script *s, const char **args,
                         const size_t *arg_lens, struct state_pending *p)
 {
-    struct sbuf k1 = {0}, k2 = {0}, shard = {0}, member = {0};
-    const char *argv[2 + STATE_ARGC];
-    size_t lens[2 + STATE_ARGC];
+    struct sbuf k1 = {0}, k2 = {0}, k3 = {0}, k4 = {0}, shard = {0}, member = {0};
+    const char *argv[4 + STATE_ARGC];
+    size_t lens[4 + STATE_ARGC];
     int rc;
     size_t i;
 
@@ -448,23 +455,36 @@ static int queue_script(struct store *st, const char *prefix, const char *rule_n
     if (p->op >= VG_ST_CTX_SET) {
         sbuf_printf(&k1, "%s{ctx}:contexts", prefix);
         sbuf_printf(&k2, "%s{ctx}:none", prefix);
+        sbuf_printf(&k3, "%s{ctx}:none", prefix);
+        sbuf_printf(&k4, "%s{ctx}:none", prefix);
     } else {
         sbuf_printf(&k1, "%s{%s}:st", prefix, p->tag);
         sbuf_printf(&k2, "%s{%s}:z:%s", prefix, p->tag, p->name);
+        sbuf_printf(&k3, "%s{%s}:sj", prefix, p->tag);
+        sbuf_printf(&k4, "%s{%s}:sj2", prefix, p->tag);
     }
     state_timer_member(prefix, rule_name, p->name, key, key_len, &member, &shard);
-    p->member = xstrndup(member.buf, member.len);
+    p->member = xmalloc(member.len + 1);
+    memcpy(p->member, member.buf, member.len);
+    p->member[member.len] = '\0';
+    p->member_len = member.len;
     argv[0] = k1.buf;
     lens[0] = k1.len;
     argv[1] = k2.buf;
     lens[1] = k2.len;
+    argv[2] = k3.buf;
+    lens[2] = k3.len;
+    argv[3] = k4.buf;
+    lens[3] = k4.len;
     for (i = 0; i < STATE_ARGC; i++) {
-        argv[2 + i] = args[i];
-        lens[2 + i] = arg_lens[i];
+        argv[4 + i] = args[i];
+        lens[4 + i] = arg_lens[i];
     }
-    rc = store_append_eval(st, s, 2, 2 + STATE_ARGC, argv, lens);
+    rc = store_append_eval(st, s, 4, 4 + STATE_ARGC, argv, lens);
     sbuf_free(&k1);
     sbuf_free(&k2);
+    sbuf_free(&k3);
+    sbuf_free(&k4);
     sbuf_free(&shard);
     sbuf_free(&member);
     p->rc = VG_EIO;
@@ -621,12 +641,13 @@ size_t state_append_post(struct store *st, const char *prefix, struct state_pend
     if (p->rc != VG_OK || p->member == NULL) {
         return 0;
     }
-    sep1 = strchr(p->member, '\x1f');
-    sep2 = sep1 != NULL ? strchr(sep1 + 1, '\x1f') : NULL;
+    sep1 = memchr(p->member, '\x1f', p->member_len);
+    sep2 = sep1 != NULL ? memchr(sep1 + 1, '\x1f', p->member_len - (size_t)(sep1 + 1 - p->member))
+                        : NULL;
     if (sep2 == NULL) {
         return 0;
     }
-    sbuf_adds(&member, p->member);
+    sbuf_add(&member, p->member, p->member_len);
     {
         /* The shard of the member, as state_timer_member names it. */
         sbuf_printf(&shard, "%s{tm%u}:due", prefix,

@@ -42,6 +42,7 @@ struct state_pending {
     char name[STATE_NAME_MAX + 1]; /* state name */
     char tag[17];                  /* hash tag of (rule, key) */
     char *member;                  /* the deadline's member in its shard (rule, name, key) */
+    size_t member_len;             /* bytes of member (the key may hold NULs) */
     int64_t lease;                 /* deadline firing: the claim's lease score, to unclaim */
     struct state_out *out;         /* outcomes, in order (deadlines first) */
     size_t n_out;                  /* entries in out */

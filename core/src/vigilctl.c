@@ -44,7 +44,7 @@ static void usage(FILE *f)
                "                                 open incidents, newest first, one JSON per line\n"
                "                                 (--brief: a table)\n"
                "  incidents show ID              one incident with its events and history\n"
-               "  incidents ack|close ID [--by NAME] [TEXT...]\n"
+               "  incidents ack|resolve|close ID [--by NAME] [TEXT...]\n"
                "                                 acknowledge / close (the next event of its key\n"
                "                                 opens a new incident); recorded in the history\n"
                "  incidents note ID [--by NAME] TEXT...   add a note to the history\n"
@@ -319,7 +319,7 @@ static void brief(struct sbuf *out)
     *out = t;
 }
 
-/* incidents ack|note|close ID [TEXT...]: an operator's action, recorded with --by. */
+/* incidents ack|note|resolve|close ID [TEXT...]: an operator's action, recorded with --by. */
 static int cmd_operate(struct ctl *x, struct store *st, int argc, char **argv)
 {
     const char *by = x->by;
@@ -357,7 +357,7 @@ static int cmd_operate(struct ctl *x, struct store *st, int argc, char **argv)
 
 static int cmd_incidents(struct ctl *x, int argc, char **argv)
 {
-    static const char *const ops[] = {"ack", "note", "close"};
+    static const char *const ops[] = {"ack", "note", "resolve", "close"};
     struct sbuf out = {0};
     struct store *st;
     size_t i;
@@ -370,7 +370,8 @@ static int cmd_incidents(struct ctl *x, int argc, char **argv)
     if (!is_op && (argc < 1 || (strcmp(argv[0], "list") != 0 && strcmp(argv[0], "show") != 0) ||
                    (strcmp(argv[0], "show") == 0 && argc != 2))) {
         fprintf(stderr, "usage: vigilctl incidents list [--limit N] [--brief] | show ID |\n"
-                        "       ack ID [TEXT...] | note ID TEXT... | close ID [TEXT...]\n");
+                        "       ack ID [TEXT...] | note ID TEXT... | resolve ID [TEXT...] |\n"
+                        "       close ID [TEXT...]\n");
         return 2;
     }
     st = connect_redis(x);

@@ -10,7 +10,7 @@
 #   syslog-ng 3.38 (Debian syslog-ng-core) with test/bench/syslog-ng/correlate.conf
 # and prints for each: wall time and events/s (= lines / wall seconds, start-up
 # included), peak memory, and its incidents against the truth (compare.pl), then a
-# final table.
+# final table. Each tool's output and comparison are kept in $BENCH_CACHE/last-run.
 # Memory: "tree RSS" is the largest sum of VmRSS over the tool's processes (vigild +
 # redis-server; sec; syslog-ng), sampled every 50 ms from /proc; "1-proc RSS" is GNU
 # time's %M, the largest single process's peak.
@@ -60,6 +60,7 @@ apt_install() { # apt_install PACKAGE...: install from Debian's registry (root o
 # run_tool NAME PROC_REGEX OUT CMD...: run CMD (stdout to OUT, stderr to $work/NAME.err)
 # under GNU time and timeout; the process-tree sampler sums the RSS of the processes
 # below it whose name matches PROC_REGEX. Sets $work/NAME.{wall,rc,maxrss,treerss}.
+# shellcheck disable=SC2016
 sampler='
   my ($root, $re, $limit, $pagekb) = @ARGV;
   my $max = 0;
@@ -174,6 +175,7 @@ if [[ " $tools " == *" syslog-ng "* ]]; then
     sngargs=(-F --no-caps -f "$bench/syslog-ng/correlate.conf" -R "$work/sng/persist" -p "$work/sng/pid" -c "$work/sng/ctl")
     [ -n "$sngmod" ] && sngargs+=(--module-path="$sngmod")
     # stdin() ends syslog-ng at end of input; it needs a pipe, not a file
+    # shellcheck disable=SC2016
     BENCH_SNG_OUT=$work/syslog-ng.out run_tool syslog-ng '^syslog-ng$' "$work/syslog-ng.stdout" \
       bash -c 'cat "$0" | exec "$@"' "$log" "$sng" "${sngargs[@]}"
     [ -f "$work/syslog-ng.out" ] || : >"$work/syslog-ng.out"
@@ -188,7 +190,7 @@ for t in "${ran[@]}"; do
   out=$work/$t.out
   [ "$t" = syslog-ng ] && out=$work/syslog-ng.out
   "$bench/compare.pl" --label "$t" "$truth" "$out" >"$work/$t.cmp"
-  grep -v '^SUMMARY' "$work/$t.cmp" | { [ "$t" = "${ran[0]}" ] && cat || tail -n +2; }
+  if [ "$t" = "${ran[0]}" ]; then grep -v '^SUMMARY' "$work/$t.cmp"; else grep -v '^SUMMARY' "$work/$t.cmp" | tail -n +2; fi
 done
 echo
 echo "$lines lines; incidents: exact = same rule, key and time to the ms; by key = same rule and key"
@@ -213,3 +215,6 @@ if [ -n "${rate[vigild]:-}" ]; then
   done
 fi
 echo "command: test/bench/correlate.sh $n $build (SEED=$seed TOOLS=\"$tools\"${SEC_CLOCK:+ SEC_CLOCK=$SEC_CLOCK})"
+rm -rf "$cache/last-run"
+cp -r "$work" "$cache/last-run"
+echo "outputs of this run: $cache/last-run"

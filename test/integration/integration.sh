@@ -158,6 +158,12 @@ live)
   grep -q '"status":"closed"' "$TMP/closed.out" || fail "closed status"
   grep -q '"op":"ack","by":"alice","note":"looking into it"' "$TMP/closed.out" || fail "ack not in history"
   grep -q '"op":"note","by":"bob","note":"called the owner"' "$TMP/closed.out" || fail "note not in history"
+  # An operator's resolve: the rule's hold-down (0 here) passes and the timer loop closes it.
+  "$VIGILCTL" --state-dir "$TMP/state" incidents resolve "$id" --by carol cleaned >/dev/null || fail "resolve"
+  wait_for 20 grep -q "\"transition\":\"close\",\"incident\":{\"id\":\"$id\"" "$TMP/live.out" ||
+    fail "a resolved incident was not closed after its hold-down"
+  "$VIGILCTL" --state-dir "$TMP/state" incidents show "$id" | grep -q '"op":"resolve","by":"carol"' ||
+    fail "resolve not in history"
   "$VIGILCTL" --state-dir "$TMP/state" incidents list | grep -q "$ssh_id" && fail "closed incident still listed as open"
   logger --udp --server 127.0.0.1 --port "$uport" --rfc3164 -t sshd -p auth.info \
     "Failed password for root from 192.0.2.77 port 40010 ssh2"
