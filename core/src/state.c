@@ -28,7 +28,8 @@
 /*
  * Shared head of the key scripts. KEYS 1 hash, 2 window set, 3 and 4 the answers
  * given to recent jobs (two generations, so a retried batch finds every one of
- * its jobs' answers, not only the last). ARGV 1 name, 2 now,
+ * its jobs' answers, not only the last). Expiries are renewed when a tenth of
+ * the lifetime has passed since the last renewal ("<name>:kept"). ARGV 1 name, 2 now,
  * 3 job, 4 ttl ms, 5 window, 6 threshold, 7 suppress, 8 window2, 9 threshold2,
  * 10 step, 11 steps, 12 value, 13 event JSON, 14 mode ("op" or "fire"), 15 unused.
  * Deadline kinds: "arm" (pair: EXPIRED with the kept event), "beat" (absence:
@@ -41,13 +42,15 @@
     "local W, N, S = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])\n"           \
     "local W2, N2 = tonumber(ARGV[8]), tonumber(ARGV[9])\n"                               \
     "local function f(x) return nm .. ':' .. x end\n"                                     \
+    "local function num(x) return tonumber(x or '0') or 0 end\n"                          \
     "local prev = redis.call('HGET', KEYS[3], job) or redis.call('HGET', KEYS[4], job)\n" \
     "if prev then return cjson.decode(prev) end\n"                                        \
+    "local hd = redis.call('HMGET', st, f('due'), f('kept'), f('sup'))\n"                 \
+    "local due, kept, supv = num(hd[1]), num(hd[2]), num(hd[3])\n"                        \
     "local out, setdue = {}, 0\n"                                                         \
     "local function res(src, v, n, since, ev, due)\n"                                     \
     "  out[#out + 1] = {src, v, n, since, ev or '', due or 0}\n"                          \
     "end\n"                                                                               \
-    "local function num(x) return tonumber(x or '0') or 0 end\n"                          \
     "local function first()\n"                                                            \
     "  local r = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')\n"                           \
     "  return num(r[2])\n"                                                                \
@@ -90,12 +93,12 @@
     "    redis.call('RENAME', KEYS[3], KEYS[4])\n"                                        \
     "  end\n"                                                                             \
     "  redis.call('HSET', KEYS[3], job, cjson.encode(rep))\n"                             \
-    "  redis.call('PEXPIRE', KEYS[3], ttl)\n"                                             \
-    "  redis.call('PEXPIRE', st, ttl)\n"                                                  \
-    "  if redis.call('EXISTS', z) == 1 then redis.call('PEXPIRE', z, ttl) end\n"          \
+    "  if now - kept > ttl / 10 or now < kept then\n"                                     \
+    "    redis.call('HSET', st, f('kept'), now)\n"                                        \
+    "    for _, k in ipairs({st, z, KEYS[3]}) do redis.call('PEXPIRE', k, ttl) end\n"     \
+    "  end\n"                                                                             \
     "  return rep\n"                                                                      \
     "end\n"                                                                               \
-    "local due = num(redis.call('HGET', st, f('due')))\n"                                 \
     "if ARGV[14] == 'fire' then\n"                                                        \
     "  if due > 0 and due <= now then fire(due) end\n"                                    \
     "  return finish()\n"                                                                 \
@@ -103,11 +106,10 @@
     "if due > 0 and due < now then fire(due) end\n"
 
 /* The suppression test shared by COUNT and DISTINCT: true when the event is ignored. */
-#define STATE_SUPPRESSED                                                     \
-    "local function suppressed()\n"                                          \
-    "  local sup = num(redis.call('HGET', st, f('sup')))\n"                  \
-    "  if sup > 0 and now <= sup then res('o', 2, 0, sup) return true end\n" \
-    "  return false\n"                                                       \
+#define STATE_SUPPRESSED                                                        \
+    "local function suppressed()\n"                                             \
+    "  if supv > 0 and now <= supv then res('o', 2, 0, supv) return true end\n" \
+    "  return false\n"                                                          \
     "end\n"
 
 /* The end of a window that reached its threshold: emptied, suppressed for S. */
