@@ -54,13 +54,25 @@ static void drop_prefix(const char *url, const char *prefix)
             break;
         }
         snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-        for (i = 0; i < r->element[1]->elements; i++) {
-            const char *d[] = {"UNLINK", r->element[1]->element[i]->str};
-            redisReply *x = store_cmd(st, 2, d, NULL);
+        if (r->element[1]->elements > 0) {
+            /* One UNLINK per page of keys, not one round trip per key. */
+            size_t n = r->element[1]->elements;
+            const char **d = xcalloc(n + 1, sizeof(*d));
+            size_t *dl = xcalloc(n + 1, sizeof(*dl));
+            redisReply *x;
 
+            d[0] = "UNLINK";
+            dl[0] = 6;
+            for (i = 0; i < n; i++) {
+                d[i + 1] = r->element[1]->element[i]->str;
+                dl[i + 1] = r->element[1]->element[i]->len;
+            }
+            x = store_cmd(st, (int)(n + 1), d, dl);
             if (x != NULL) {
                 freeReplyObject(x);
             }
+            free(d);
+            free(dl);
         }
         freeReplyObject(r);
     } while (strcmp(cursor, "0") != 0);
