@@ -68,6 +68,7 @@ static void hold(struct worker *w, struct job *j)
         }
         correlate_job_free(old);
     }
+    j->retry = 1;
     w->held[(w->held_head + w->held_n) % cap] = j;
     w->held_n++;
     atomic_fetch_add(&w->eng->stats.held, 1);
@@ -90,6 +91,7 @@ static void hold_front(struct worker *w, struct job **jobs, size_t n)
             w->held_n--;
         }
         w->held_head = (w->held_head + cap - 1) % cap;
+        jobs[n]->retry = 1;
         w->held[w->held_head] = jobs[n];
         w->held_n++;
     }
@@ -247,7 +249,7 @@ int engine_state_op(struct vg_ctx *ctx, const struct vg_event *ev, const struct 
     event_ref(own);
     o->ev = own;
     rc = state_begin(w->st, w->eng->cfg.prefix, ctx->rule->name, ctx->key, ctx->key_len, req,
-                     ctx->now_ms, job_id, evjson.buf, evjson.len, state_ttl(req), &o->st);
+                     ctx->now_ms, job_id, evjson.buf, evjson.len, state_ttl(req), j->retry, &o->st);
     sbuf_free(&evjson);
     return rc == VG_OK ? VG_OK : VG_EIO;
 }

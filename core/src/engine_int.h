@@ -19,7 +19,7 @@
 #include "store.h"
 
 #define ROUTE_SIZE 512u
-#define BATCH_MAX  128 /* jobs correlated per pipelined round trip to Redis */
+#define BATCH_MAX  512 /* jobs correlated per pipelined round trip to Redis */
 #define STAGES_MAX 4   /* rounds of state results and the calls they lead to, per batch */
 
 /* A deadline a job fires instead of handling an event. */
@@ -56,6 +56,7 @@ struct job {
     size_t n_ops;            /* entries in ops */
     size_t cap_ops;          /* entries allocated */
     unsigned n_ids;          /* private to the batch: call ids handed out */
+    int retry;               /* 1 once the job was held: its calls may have reached Redis */
     int rc;                  /* private to the batch: what on_event returned */
     char err[512];           /* private to the batch: the plugin's error text */
 };

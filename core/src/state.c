@@ -28,81 +28,88 @@
 /*
  * Shared head of the key scripts. KEYS 1 hash, 2 window set, 3 and 4 the answers
  * given to recent jobs (two generations, so a retried batch finds every one of
- * its jobs' answers, not only the last). Expiries are renewed when a tenth of
- * the lifetime has passed since the last renewal ("<name>:kept"). ARGV 1 name, 2 now,
- * 3 job, 4 ttl ms, 5 window, 6 threshold, 7 suppress, 8 window2, 9 threshold2,
- * 10 step, 11 steps, 12 value, 13 event JSON, 14 mode ("op" or "fire"), 15 unused.
- * Deadline kinds: "arm" (pair: EXPIRED with the kept event), "beat" (absence:
- * EXPIRED, then CLEARED by the next heartbeat), "rate" (CLEARED once the count
- * of the clear window fell to its level).
+ * its jobs' answers, not only the last; "g2" in the hash says the second exists). Expiries are
+ * renewed when a tenth of the lifetime has passed since the last renewal ("<name>:kept"). ARGV 1
+ * name, 2 now, 3 job, 4 ttl ms, 5 window, 6 threshold, 7 suppress, 8 window2, 9 threshold2, 10
+ * step, 11 steps, 12 value, 13 event JSON, 14 mode ("op" or "fire"), 15 unused. Deadline kinds:
+ * "arm" (pair: EXPIRED with the kept event), "beat" (absence: EXPIRED, then CLEARED by the next
+ * heartbeat), "rate" (CLEARED once the count of the clear window fell to its level).
  */
-#define STATE_HEAD                                                                        \
-    "local st, z = KEYS[1], KEYS[2]\n"                                                    \
-    "local nm, now, job, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])\n"  \
-    "local W, N, S = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])\n"           \
-    "local W2, N2 = tonumber(ARGV[8]), tonumber(ARGV[9])\n"                               \
-    "local function f(x) return nm .. ':' .. x end\n"                                     \
-    "local function num(x) return tonumber(x or '0') or 0 end\n"                          \
-    "local prev = redis.call('HGET', KEYS[3], job) or redis.call('HGET', KEYS[4], job)\n" \
-    "if prev then return cjson.decode(prev) end\n"                                        \
-    "local hd = redis.call('HMGET', st, f('due'), f('kept'), f('sup'))\n"                 \
-    "local due, kept, supv = num(hd[1]), num(hd[2]), num(hd[3])\n"                        \
-    "local out, setdue = {}, 0\n"                                                         \
-    "local function res(src, v, n, since, ev, due)\n"                                     \
-    "  out[#out + 1] = {src, v, n, since, ev or '', due or 0}\n"                          \
-    "end\n"                                                                               \
-    "local function first()\n"                                                            \
-    "  local r = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')\n"                           \
-    "  return num(r[2])\n"                                                                \
-    "end\n"                                                                               \
-    "local function arm_clear(w2, n2, at)\n"                                              \
-    "  local idx = redis.call('ZCARD', z) - n2 - 1\n"                                     \
-    "  if idx < 0 then return false end\n"                                                \
-    "  local e = num(redis.call('ZRANGE', z, idx, idx, 'WITHSCORES')[2])\n"               \
-    "  setdue = e + w2 + 1\n"                                                             \
-    "  redis.call('HSET', st, f('due'), setdue, f('kind'), 'rate', f('at'), at,\n"        \
-    "             f('p'), w2 .. '|' .. n2)\n"                                             \
-    "  return true\n"                                                                     \
-    "end\n"                                                                               \
-    "local function fire(due)\n"                                                          \
-    "  local d = redis.call('HMGET', st, f('kind'), f('at'), f('ev'), f('p'))\n"          \
-    "  if d[1] == 'arm' then\n"                                                           \
-    "    redis.call('HDEL', st, f('due'), f('kind'), f('ev'), f('at'))\n"                 \
-    "    res('da', 3, 0, num(d[2]), d[3], due)\n"                                         \
-    "  elseif d[1] == 'beat' then\n"                                                      \
-    "    redis.call('HDEL', st, f('due'), f('kind'))\n"                                   \
-    "    redis.call('HSET', st, f('absent'), d[2])\n"                                     \
-    "    res('db', 3, 0, num(d[2]), d[3], due)\n"                                         \
-    "  elseif d[1] == 'rate' then\n"                                                      \
-    "    local w2, n2 = string.match(d[4] or '0|0', '^(%d+)|(%d+)$')\n"                   \
-    "    w2, n2 = num(w2), num(n2)\n"                                                     \
-    "    local c = redis.call('ZCOUNT', z, due - w2, '+inf')\n"                           \
-    "    if c <= n2 then\n"                                                               \
-    "      redis.call('HDEL', st, f('due'), f('kind'), f('raised'), f('p'))\n"            \
-    "      res('dr', 4, c, num(d[2]), '', due)\n"                                         \
-    "    elseif not arm_clear(w2, n2, num(d[2])) then\n"                                  \
-    "      redis.call('HDEL', st, f('due'), f('kind'))\n"                                 \
-    "    end\n"                                                                           \
-    "  else\n"                                                                            \
-    "    redis.call('HDEL', st, f('due'))\n"                                              \
-    "  end\n"                                                                             \
-    "end\n"                                                                               \
-    "local function finish()\n"                                                           \
-    "  local rep = {out, setdue}\n"                                                       \
-    "  if redis.call('HLEN', KEYS[3]) >= " STATE_JOBS_KEPT_S " then\n"                    \
-    "    redis.call('RENAME', KEYS[3], KEYS[4])\n"                                        \
-    "  end\n"                                                                             \
-    "  redis.call('HSET', KEYS[3], job, cjson.encode(rep))\n"                             \
-    "  if now - kept > ttl / 10 or now < kept then\n"                                     \
-    "    redis.call('HSET', st, f('kept'), now)\n"                                        \
-    "    for _, k in ipairs({st, z, KEYS[3]}) do redis.call('PEXPIRE', k, ttl) end\n"     \
-    "  end\n"                                                                             \
-    "  return rep\n"                                                                      \
-    "end\n"                                                                               \
-    "if ARGV[14] == 'fire' then\n"                                                        \
-    "  if due > 0 and due <= now then fire(due) end\n"                                    \
-    "  return finish()\n"                                                                 \
-    "end\n"                                                                               \
+#define STATE_HEAD                                                                       \
+    "local st, z = KEYS[1], KEYS[2]\n"                                                   \
+    "local nm, now, job, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])\n" \
+    "local W, N, S = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])\n"          \
+    "local W2, N2 = tonumber(ARGV[8]), tonumber(ARGV[9])\n"                              \
+    "local function f(x) return nm .. ':' .. x end\n"                                    \
+    "local function num(x) return tonumber(x or '0') or 0 end\n"                         \
+    "local hd = redis.call('HMGET', st, f('due'), f('kept'), f('sup'), 'g2')\n"          \
+    "local due, kept, supv = num(hd[1]), num(hd[2]), num(hd[3])\n"                       \
+    "if ARGV[15] == '1' then\n"                                                          \
+    "  local prev = redis.call('HGET', KEYS[3], job)\n"                                  \
+    "  if not prev and hd[4] then prev = redis.call('HGET', KEYS[4], job) end\n"         \
+    "  if prev then return cjson.decode(prev) end\n"                                     \
+    "end\n"                                                                              \
+    "local out, setdue = {}, 0\n"                                                        \
+    "local function res(src, v, n, since, ev, due)\n"                                    \
+    "  out[#out + 1] = {src, v, n, since, ev or '', due or 0}\n"                         \
+    "end\n"                                                                              \
+    "local function first()\n"                                                           \
+    "  local r = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')\n"                          \
+    "  return num(r[2])\n"                                                               \
+    "end\n"                                                                              \
+    "local function arm_clear(w2, n2, at)\n"                                             \
+    "  local idx = redis.call('ZCARD', z) - n2 - 1\n"                                    \
+    "  if idx < 0 then return false end\n"                                               \
+    "  local e = num(redis.call('ZRANGE', z, idx, idx, 'WITHSCORES')[2])\n"              \
+    "  setdue = e + w2 + 1\n"                                                            \
+    "  redis.call('HSET', st, f('due'), setdue, f('kind'), 'rate', f('at'), at,\n"       \
+    "             f('p'), w2 .. '|' .. n2)\n"                                            \
+    "  return true\n"                                                                    \
+    "end\n"                                                                              \
+    "local function fire(due)\n"                                                         \
+    "  local d = redis.call('HMGET', st, f('kind'), f('at'), f('ev'), f('p'))\n"         \
+    "  if d[1] == 'arm' then\n"                                                          \
+    "    redis.call('HDEL', st, f('due'), f('kind'), f('ev'), f('at'))\n"                \
+    "    res('da', 3, 0, num(d[2]), d[3], due)\n"                                        \
+    "  elseif d[1] == 'beat' then\n"                                                     \
+    "    redis.call('HDEL', st, f('due'), f('kind'))\n"                                  \
+    "    redis.call('HSET', st, f('absent'), d[2])\n"                                    \
+    "    res('db', 3, 0, num(d[2]), d[3], due)\n"                                        \
+    "  elseif d[1] == 'rate' then\n"                                                     \
+    "    local w2, n2 = string.match(d[4] or '0|0', '^(%d+)|(%d+)$')\n"                  \
+    "    w2, n2 = num(w2), num(n2)\n"                                                    \
+    "    local c = redis.call('ZCOUNT', z, due - w2, '+inf')\n"                          \
+    "    if c <= n2 then\n"                                                              \
+    "      redis.call('HDEL', st, f('due'), f('kind'), f('raised'), f('p'))\n"           \
+    "      res('dr', 4, c, num(d[2]), '', due)\n"                                        \
+    "    elseif not arm_clear(w2, n2, num(d[2])) then\n"                                 \
+    "      redis.call('HDEL', st, f('due'), f('kind'))\n"                                \
+    "    end\n"                                                                          \
+    "  else\n"                                                                           \
+    "    redis.call('HDEL', st, f('due'))\n"                                             \
+    "  end\n"                                                                            \
+    "end\n"                                                                              \
+    "local function finish(always)\n"                                                    \
+    "  local rep = {out, setdue}\n"                                                      \
+    "  local keep = always or setdue > 0\n"                                              \
+    "  for _, o in ipairs(out) do keep = keep or o[2] ~= 0 end\n"                        \
+    "  if keep then\n"                                                                   \
+    "    if redis.call('HLEN', KEYS[3]) >= " STATE_JOBS_KEPT_S " then\n"                 \
+    "      redis.call('RENAME', KEYS[3], KEYS[4])\n"                                     \
+    "      redis.call('HSET', st, 'g2', 1)\n"                                            \
+    "    end\n"                                                                          \
+    "    redis.call('HSET', KEYS[3], job, cjson.encode(rep))\n"                          \
+    "  end\n"                                                                            \
+    "  if now - kept > ttl / 10 or now < kept then\n"                                    \
+    "    redis.call('HSET', st, f('kept'), now)\n"                                       \
+    "    for _, k in ipairs({st, z, KEYS[3]}) do redis.call('PEXPIRE', k, ttl) end\n"    \
+    "  end\n"                                                                            \
+    "  return rep\n"                                                                     \
+    "end\n"                                                                              \
+    "if ARGV[14] == 'fire' then\n"                                                       \
+    "  if due > 0 and due <= now then fire(due) end\n"                                   \
+    "  return finish()\n"                                                                \
+    "end\n"                                                                              \
     "if due > 0 and due < now then fire(due) end\n"
 
 /* The suppression test shared by COUNT and DISTINCT: true when the event is ignored. */
@@ -130,7 +137,7 @@ static struct store_script scripts[] = {
                      "  local n = redis.call('ZCARD', z)\n"
                      "  if n >= N then fired(n) else res('o', 0, n, first()) end\n"
                      "end\n"
-                     "return finish()\n"},
+                     "return finish(S == 0)\n"},
     [VG_ST_DISTINCT] = {.name = "state_distinct",
                         .lua = STATE_HEAD STATE_SUPPRESSED STATE_FIRED
                         "if not suppressed() then\n"
@@ -142,7 +149,7 @@ static struct store_script scripts[] = {
                         "  local n = redis.call('ZCARD', z)\n"
                         "  if n >= N then fired(n) else res('o', 0, n, first()) end\n"
                         "end\n"
-                        "return finish()\n"},
+                        "return finish(S == 0)\n"},
     [VG_ST_ARM] = {.name = "state_arm",
                    .lua = STATE_HEAD
                    "if redis.call('HGET', st, f('kind')) == 'arm' then\n"
@@ -230,7 +237,7 @@ static struct store_script scripts[] = {
                                           "  redis.call('HSET', st, f('sup'), now + W)\n"
                                           "  res('o', 0, 0, now)\n"
                                           "end\n"
-                                          "return finish()\n"},
+                                          "return finish(true)\n"},
     /*
      * Contexts live in one hash "prefix{ctx}:contexts", name -> expiry (-1: none);
      * KEYS 1 that hash, 2 unused; ARGV as above (1 is the context name). At
@@ -495,7 +502,8 @@ static int queue_script(struct store *st, const char *prefix, const char *rule_n
 
 int state_begin(struct store *st, const char *prefix, const char *rule_name, const char *key,
                 size_t key_len, const struct vg_state_req *req, int64_t now_ms, const char *job_id,
-                const char *evjson, size_t evjson_len, int64_t ttl_ms, struct state_pending *p)
+                const char *evjson, size_t evjson_len, int64_t ttl_ms, int retry,
+                struct state_pending *p)
 {
     char num[9][24];
     const char *args[STATE_ARGC];
@@ -526,7 +534,7 @@ int state_begin(struct store *st, const char *prefix, const char *rule_name, con
     args[11] = req->value != NULL ? req->value : "";
     args[12] = keep && evjson != NULL ? evjson : "";
     args[13] = "op";
-    args[14] = "";
+    args[14] = retry ? "1" : "0";
     for (i = 0; i < STATE_ARGC; i++) {
         lens[i] = strlen(args[i]);
     }
@@ -557,6 +565,7 @@ int state_fire_begin(struct store *st, const char *prefix, const char *rule_name
     args[11] = "";
     args[12] = "";
     args[13] = "fire";
+    args[14] = "1"; /* a deadline fires rarely: always look for an earlier answer */
     for (i = 0; i < STATE_ARGC; i++) {
         lens[i] = strlen(args[i]);
     }

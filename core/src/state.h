@@ -64,12 +64,14 @@ int state_check(const struct vg_state_req *req, char *err, size_t err_len);
  * Queue the script of req for (rule_name, key) on st's pipeline. now_ms is the
  * correlation clock, job_id identifies this operation so a retried job gets the
  * first answer, evjson is the event (kept by ARM with VG_STF_KEEP_EVENT and by
- * HEARTBEAT) and ttl_ms the lifetime of the keys. Fills p (free with
+ * HEARTBEAT) and ttl_ms the lifetime of the keys; retry says the job ran before
+ * (its answer, if kept, is given again). Fills p (free with
  * state_pending_free). Returns VG_OK or VG_EIO.
  */
 int state_begin(struct store *st, const char *prefix, const char *rule_name, const char *key,
                 size_t key_len, const struct vg_state_req *req, int64_t now_ms, const char *job_id,
-                const char *evjson, size_t evjson_len, int64_t ttl_ms, struct state_pending *p);
+                const char *evjson, size_t evjson_len, int64_t ttl_ms, int retry,
+                struct state_pending *p);
 
 /*
  * Queue the firing of the deadline `name` of (rule_name, key), claimed with

@@ -136,7 +136,8 @@ static void test_open_update_escalate(void)
     /* Every key of the pair carries the id's tag; index, stream and history exist. */
     CU_ASSERT_EQUAL(incident_hash_key("t1:", id, &k), 0);
     CU_ASSERT_EQUAL(strncmp(k.buf + 4, id, 16), 0);
-    CU_ASSERT_EQUAL(cmd_int("HLEN %s", k.buf), 15); /* 13 members and kstr, hold for operator deadlines */
+    CU_ASSERT_EQUAL(cmd_int("HLEN %s", k.buf),
+                    15); /* 13 members and kstr, hold for operator deadlines */
     sbuf_adds(&k, ":events");
     CU_ASSERT_EQUAL(cmd_int("LLEN %s", k.buf), 4);
     CU_ASSERT_EQUAL(cmd_int("ZCARD %s", "t1:open"), 1);

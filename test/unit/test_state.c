@@ -110,6 +110,7 @@ static const struct state_out *run_as(const char *prefix, const char *rule, cons
                                       const char *ev)
 {
     char id[32];
+    int retry = job != NULL; /* a job id given again is a retry */
     int rc;
 
     if (job == NULL) {
@@ -118,7 +119,7 @@ static const struct state_out *run_as(const char *prefix, const char *rule, cons
     }
     state_pending_free(&last);
     rc = state_begin(st, prefix, rule, key, strlen(key), req, now, job, ev,
-                     ev != NULL ? strlen(ev) : 0, 3600000, &last);
+                     ev != NULL ? strlen(ev) : 0, 3600000, retry, &last);
     if (finish(prefix, rc) != VG_OK || last.n_out == 0) {
         return NULL;
     }
@@ -518,7 +519,7 @@ static void test_nul_key(void)
 
     state_pending_free(&last);
     CU_ASSERT_EQUAL_FATAL(finish(p, state_begin(st, p, RULE, key, key_len, &arm, T0, "nul-1", NULL,
-                                                0, 3600000, &last)),
+                                                0, 3600000, 0, &last)),
                           VG_OK);
     CU_ASSERT_EQUAL(last.set_due, T0 + 1000);
     CU_ASSERT_EQUAL_FATAL(claim_all(p, T0 + 1000, &c, &n), 1);
