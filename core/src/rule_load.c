@@ -126,7 +126,8 @@ static void rule_clear(struct rule *r)
 
 /* Allowed members of an expected record in a test case. */
 static const char *const expect_keys[] = {"transition", "rule",  "class", "title",
-                                          "severity",   "count", "key",   "procedure"};
+                                          "severity",   "count", "key",   "procedure",
+                                          "status",     "flaps", "time"};
 
 /* One element of a file's "tests" array. */
 static void parse_test(struct rule_loader *l, fjson_object *o, struct rule_test *t)

@@ -23,7 +23,8 @@ static const struct {
     {"transition", "transition"},        {"rule", "rule.name"},
     {"class", "incident.class"},         {"title", "incident.title"},
     {"severity", "incident.severity"},   {"count", "incident.count"},
-    {"procedure", "incident.procedure"},
+    {"procedure", "incident.procedure"}, {"status", "incident.status"},
+    {"flaps", "incident.flaps"},         {"time", "@timestamp"},
 };
 
 /* Compare one record with one expected object; the first difference goes to why. */
