@@ -19,10 +19,15 @@
 
 #include "sha1.h"
 
-#define STRINGIFY2(x)     #x
-#define STRINGIFY(x)      STRINGIFY2(x)
-#define STATE_ARGC        15       /* keys and arguments of every state script */
-#define STATE_CTX_MAX_S   "100000" /* STATE_CTX_MAX as text for the scripts */
+#define STRINGIFY2(x)   #x
+#define STRINGIFY(x)    STRINGIFY2(x)
+#define STATE_ARGC      15       /* keys and arguments of every state script */
+#define STATE_CTX_MAX_S "100000" /* STATE_CTX_MAX as text for the scripts */
+/*
+ * COUNT windows of a threshold up to this many events are one field of the state hash
+ * ("<time>/<job>,..."): two commands per event instead of five; larger ones are sorted sets.
+ */
+#define STATE_SMALL_S     "256"
 #define STATE_JOBS_KEPT_S "512" /* answers kept per generation, two generations per (rule, key) */
 
 /*
@@ -42,7 +47,7 @@
     "local W2, N2 = tonumber(ARGV[8]), tonumber(ARGV[9])\n"                              \
     "local function f(x) return nm .. ':' .. x end\n"                                    \
     "local function num(x) return tonumber(x or '0') or 0 end\n"                         \
-    "local hd = redis.call('HMGET', st, f('due'), f('kept'), f('sup'), 'g2')\n"          \
+    "local hd = redis.call('HMGET', st, f('due'), f('kept'), f('sup'), 'g2', f('w'))\n"  \
     "local due, kept, supv = num(hd[1]), num(hd[2]), num(hd[3])\n"                       \
     "if ARGV[15] == '1' then\n"                                                          \
     "  local prev = redis.call('HGET', KEYS[3], job)\n"                                  \
@@ -131,20 +136,37 @@
 static struct store_script scripts[] = {
     [VG_ST_COUNT] = {.name = "state_count",
                      .lua = STATE_HEAD STATE_SUPPRESSED STATE_FIRED
-                     "if not suppressed() then\n"
+                     "if suppressed() then\n"
+                     "elseif N > " STATE_SMALL_S " then\n"
                      "  redis.call('ZADD', z, now, job)\n"
                      "  redis.call('ZREMRANGEBYSCORE', z, '-inf', '(' .. (now - W))\n"
                      "  local n = redis.call('ZCARD', z)\n"
                      "  if n >= N then fired(n) else res('o', 0, n, first()) end\n"
+                     "else\n"
+                     "  local keep, seen, lo, lo_t = {}, false, now - W, now\n"
+                     "  for t, j in string.gmatch(hd[5] or '', '(%d+)/([^,]+)') do\n"
+                     "    t = tonumber(t)\n"
+                     "    if j == job then seen = true end\n"
+                     "    if t >= lo then\n"
+                     "      keep[#keep + 1] = t .. '/' .. j\n"
+                     "      if t < lo_t then lo_t = t end\n"
+                     "    end\n"
+                     "  end\n"
+                     "  if not seen then keep[#keep + 1] = ARGV[2] .. '/' .. job end\n"
+                     "  if #keep >= N then\n"
+                     "    redis.call('HDEL', st, f('w'))\n"
+                     "    if S > 0 then redis.call('HSET', st, f('sup'), now + S) end\n"
+                     "    res('o', 1, #keep, lo_t)\n"
+                     "  else\n"
+                     "    redis.call('HSET', st, f('w'), table.concat(keep, ','))\n"
+                     "    res('o', 0, #keep, lo_t)\n"
+                     "  end\n"
                      "end\n"
                      "return finish(S == 0)\n"},
     [VG_ST_DISTINCT] = {.name = "state_distinct",
                         .lua = STATE_HEAD STATE_SUPPRESSED STATE_FIRED
                         "if not suppressed() then\n"
-                        "  local old = redis.call('ZSCORE', z, ARGV[12])\n"
-                        "  if not old or tonumber(old) < now then\n"
-                        "    redis.call('ZADD', z, now, ARGV[12])\n"
-                        "  end\n"
+                        "  redis.call('ZADD', z, 'GT', now, ARGV[12])\n"
                         "  redis.call('ZREMRANGEBYSCORE', z, '-inf', '(' .. (now - W))\n"
                         "  local n = redis.call('ZCARD', z)\n"
                         "  if n >= N then fired(n) else res('o', 0, n, first()) end\n"

@@ -225,6 +225,32 @@ static void test_count(void)
     CHECK_OUT(run(p, "k1", &r, fired_at + 60005), VG_SV_FIRED, 5);
 }
 
+/* A threshold above the small-window limit keeps its window in a sorted set: same answers. */
+static void test_count_large(void)
+{
+    const char *p = "t:state:12:";
+    struct vg_state_req r = {.size = sizeof(r),
+                             .op = VG_ST_COUNT,
+                             .window_ms = 600000,
+                             .threshold = 300,
+                             .suppress_ms = 1000};
+    const struct state_out *o = NULL;
+    int i;
+
+    for (i = 0; i < 299; i++) {
+        o = run(p, "big", &r, T0 + i);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+        CU_ASSERT_EQUAL(o->verdict, VG_SV_NONE);
+        CU_ASSERT_EQUAL(o->count, i + 1);
+    }
+    CU_ASSERT_EQUAL(o->since_ms, T0);
+    /* A retried job is not counted twice. */
+    CHECK_OUT(run_as(p, RULE, "big", &r, T0 + 299, "big-299", NULL), VG_SV_FIRED, 300);
+    CHECK_OUT(run_as(p, RULE, "big", &r, T0 + 299, "big-299", NULL), VG_SV_FIRED, 300);
+    CHECK_OUT(run(p, "big", &r, T0 + 1299), VG_SV_SUPPRESSED, 0);
+    CHECK_OUT(run(p, "big", &r, T0 + 1300), VG_SV_NONE, 1);
+}
+
 static void test_distinct(void)
 {
     const char *p = "t:state:2:";
@@ -662,6 +688,7 @@ void suite_state(void)
     CU_pSuite s = CU_add_suite("state", setup, teardown);
 
     CU_add_test(s, "count", test_count);
+    CU_add_test(s, "count_large", test_count_large);
     CU_add_test(s, "distinct", test_distinct);
     CU_add_test(s, "arm_disarm", test_arm_disarm);
     CU_add_test(s, "sequence", test_sequence);
