@@ -97,7 +97,7 @@
     "local function finish(always)\n"                                                    \
     "  local rep = {out, setdue}\n"                                                      \
     "  local keep = always or setdue > 0\n"                                              \
-    "  for _, o in ipairs(out) do keep = keep or o[2] ~= 0 end\n"                        \
+    "  for _, o in ipairs(out) do keep = keep or (o[2] ~= 0 and o[2] ~= 2) end\n"        \
     "  if keep then\n"                                                                   \
     "    if redis.call('HLEN', KEYS[3]) >= " STATE_JOBS_KEPT_S " then\n"                 \
     "      redis.call('RENAME', KEYS[3], KEYS[4])\n"                                     \
