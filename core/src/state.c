@@ -21,7 +21,7 @@
 
 #define STRINGIFY2(x)   #x
 #define STRINGIFY(x)    STRINGIFY2(x)
-#define STATE_ARGC      15       /* keys and arguments of every state script */
+#define STATE_ARGC      14       /* arguments of a state script, at most */
 #define STATE_CTX_MAX_S "100000" /* STATE_CTX_MAX as text for the scripts */
 /*
  * COUNT windows of a threshold up to this many events are one field of the state hash
@@ -32,24 +32,31 @@
 
 /*
  * Shared head of the key scripts. KEYS 1 hash, 2 window set, 3 and 4 the answers
- * given to recent jobs (two generations, so a retried batch finds every one of
- * its jobs' answers, not only the last; "g2" in the hash says the second exists). Expiries are
- * renewed when a tenth of the lifetime has passed since the last renewal ("<name>:kept"). ARGV 1
- * name, 2 now, 3 job, 4 ttl ms, 5 window, 6 threshold, 7 suppress, 8 window2, 9 threshold2, 10
- * step, 11 steps, 12 value, 13 event JSON, 14 mode ("op" or "fire"), 15 unused. Deadline kinds:
- * "arm" (pair: EXPIRED with the kept event), "beat" (absence: EXPIRED, then CLEARED by the next
- * heartbeat), "rate" (CLEARED once the count of the clear window fell to its level).
+ * given to recent jobs (two generations, so a retried batch finds every one of its
+ * jobs' answers, not only the last; "g2" in the hash says the second exists).
+ * ARGV 1 name, 2 now, 3 job, 4 ttl ms, 5 mode ("op" or "fire"), 6 "1" for a
+ * retried job (only then are earlier answers looked up), 7 window, 8 threshold,
+ * 9 suppress, 10 value or event JSON, 11 window2, 12 threshold2, 13 step, 14
+ * steps; each operation is sent only the arguments up to the last it reads.
+ * An answer is kept only when running the operation again could answer
+ * otherwise: an outcome other than NONE or SUPPRESSED, a deadline set, a
+ * suppression window started; a NONE that only added this job's own entry to a
+ * window is the same when run again. Expiries are renewed when a tenth of the
+ * lifetime has passed since the last renewal ("<name>:kept"). Deadline kinds:
+ * "arm" (pair: EXPIRED with the kept event), "beat" (absence: EXPIRED, then
+ * CLEARED by the next heartbeat), "rate" (CLEARED once the count of the clear
+ * window fell to its level).
  */
 #define STATE_HEAD                                                                       \
     "local st, z = KEYS[1], KEYS[2]\n"                                                   \
     "local nm, now, job, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])\n" \
-    "local W, N, S = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])\n"          \
-    "local W2, N2 = tonumber(ARGV[8]), tonumber(ARGV[9])\n"                              \
+    "local function arg(i) return tonumber(ARGV[i] or '0') end\n"                        \
+    "local W, N, S, W2, N2 = arg(7), arg(8), arg(9), arg(11), arg(12)\n"                 \
     "local function f(x) return nm .. ':' .. x end\n"                                    \
     "local function num(x) return tonumber(x or '0') or 0 end\n"                         \
     "local hd = redis.call('HMGET', st, f('due'), f('kept'), f('sup'), 'g2', f('w'))\n"  \
     "local due, kept, supv = num(hd[1]), num(hd[2]), num(hd[3])\n"                       \
-    "if ARGV[15] == '1' then\n"                                                          \
+    "if ARGV[6] == '1' then\n"                                                           \
     "  local prev = redis.call('HGET', KEYS[3], job)\n"                                  \
     "  if not prev and hd[4] then prev = redis.call('HGET', KEYS[4], job) end\n"         \
     "  if prev then return cjson.decode(prev) end\n"                                     \
@@ -111,7 +118,7 @@
     "  end\n"                                                                            \
     "  return rep\n"                                                                     \
     "end\n"                                                                              \
-    "if ARGV[14] == 'fire' then\n"                                                       \
+    "if ARGV[5] == 'fire' then\n"                                                        \
     "  if due > 0 and due <= now then fire(due) end\n"                                   \
     "  return finish()\n"                                                                \
     "end\n"                                                                              \
@@ -166,7 +173,7 @@ static struct store_script scripts[] = {
     [VG_ST_DISTINCT] = {.name = "state_distinct",
                         .lua = STATE_HEAD STATE_SUPPRESSED STATE_FIRED
                         "if not suppressed() then\n"
-                        "  redis.call('ZADD', z, 'GT', now, ARGV[12])\n"
+                        "  redis.call('ZADD', z, 'GT', now, ARGV[10])\n"
                         "  redis.call('ZREMRANGEBYSCORE', z, '-inf', '(' .. (now - W))\n"
                         "  local n = redis.call('ZCARD', z)\n"
                         "  if n >= N then fired(n) else res('o', 0, n, first()) end\n"
@@ -179,7 +186,7 @@ static struct store_script scripts[] = {
                    "else\n"
                    "  setdue = now + W\n"
                    "  redis.call('HSET', st, f('due'), setdue, f('kind'), 'arm', f('at'), now,\n"
-                   "             f('ev'), ARGV[13])\n"
+                   "             f('ev'), ARGV[10])\n"
                    "  res('o', 5, 0, now)\n"
                    "end\n"
                    "return finish()\n"},
@@ -197,7 +204,7 @@ static struct store_script scripts[] = {
                         .lua = STATE_HEAD
                         "local d = redis.call('HMGET', st, f('prog'), f('start'))\n"
                         "local prog, start = num(d[1]), num(d[2])\n"
-                        "local step, n = tonumber(ARGV[10]), tonumber(ARGV[11])\n"
+                        "local step, n = arg(13), arg(14)\n"
                         "if prog > 0 and now - start > W then prog = 0 end\n"
                         "if step == 0 and prog <= 1 then\n"
                         "  prog, start = 1, now\n"
@@ -217,7 +224,7 @@ static struct store_script scripts[] = {
                          "local absent = redis.call('HGET', st, f('absent'))\n"
                          "setdue = now + W\n"
                          "redis.call('HSET', st, f('due'), setdue, f('kind'), 'beat', f('at'),\n"
-                         "           now, f('ev'), ARGV[13])\n"
+                         "           now, f('ev'), ARGV[10])\n"
                          "if absent then\n"
                          "  redis.call('HDEL', st, f('absent'))\n"
                          "  res('o', 4, 0, num(absent))\n"
@@ -267,7 +274,7 @@ static struct store_script scripts[] = {
      */
     [VG_ST_CTX_SET] =
         {.name = "state_ctx_set",
-         .lua = "local now, W = tonumber(ARGV[2]), tonumber(ARGV[5])\n"
+         .lua = "local now, W = tonumber(ARGV[2]), tonumber(ARGV[7])\n"
                 "local function full()\n"
                 "  return redis.call('HLEN', KEYS[1]) >= " STATE_CTX_MAX_S "\n"
                 "end\n"
@@ -421,6 +428,26 @@ int state_check(const struct vg_state_req *req, char *err, size_t err_len)
     return VG_OK;
 }
 
+/* Decimal text of v into buf (at least 21 bytes): snprintf is a hot spot at this rate. */
+static void put_i64(char *buf, int64_t v)
+{
+    char tmp[24];
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    size_t n = 0;
+
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (v < 0) {
+        *buf++ = '-';
+    }
+    while (n > 0) {
+        *buf++ = tmp[--n];
+    }
+    *buf = '\0';
+}
+
 /* The hash tag of (rule, key): 16 hex digits of SHA-1, so crafted keys cannot collide. */
 static void state_tag(const char *rule_name, const char *key, size_t key_len, char tag[17])
 {
@@ -474,53 +501,67 @@ size_t state_append_timer(struct store *st, const char *prefix, const char *rule
 /* Fill the common part of p and queue script s with its fifteen arguments. */
 static int queue_script(struct store *st, const char *prefix, const char *rule_name,
                         const char *key, size_t key_len, struct store_script *s, const char **args,
-                        const size_t *arg_lens, struct state_pending *p)
+                        const size_t *arg_lens, int argc, struct state_pending *p)
 {
-    struct sbuf k1 = {0}, k2 = {0}, k3 = {0}, k4 = {0}, shard = {0}, member = {0};
+    static const char *const ctx_keys[4] = {"{ctx}:contexts", "{ctx}:none", "{ctx}:none",
+                                            "{ctx}:none"};
+    static const char *const key_suffix[4] = {":st", ":z:", ":sj", ":sj2"};
+    struct sbuf kb = {0}, member = {0};
     const char *argv[4 + STATE_ARGC];
     size_t lens[4 + STATE_ARGC];
+    size_t off[4];
+    size_t plen = strlen(prefix);
     int rc;
     size_t i;
 
     state_tag(rule_name, key, key_len, p->tag);
-    if (p->op >= VG_ST_CTX_SET) {
-        sbuf_printf(&k1, "%s{ctx}:contexts", prefix);
-        sbuf_printf(&k2, "%s{ctx}:none", prefix);
-        sbuf_printf(&k3, "%s{ctx}:none", prefix);
-        sbuf_printf(&k4, "%s{ctx}:none", prefix);
-    } else {
-        sbuf_printf(&k1, "%s{%s}:st", prefix, p->tag);
-        sbuf_printf(&k2, "%s{%s}:z:%s", prefix, p->tag, p->name);
-        sbuf_printf(&k3, "%s{%s}:sj", prefix, p->tag);
-        sbuf_printf(&k4, "%s{%s}:sj2", prefix, p->tag);
+    /* The four keys, NUL-separated in one buffer: "prefix{tag}:st", ":z:<name>", ... */
+    sbuf_reserve(&kb, 4 * (plen + 40) + strlen(p->name));
+    for (i = 0; i < 4; i++) {
+        off[i] = kb.len;
+        sbuf_add(&kb, prefix, plen);
+        if (p->op >= VG_ST_CTX_SET) {
+            sbuf_adds(&kb, ctx_keys[i]);
+        } else {
+            sbuf_addc(&kb, '{');
+            sbuf_add(&kb, p->tag, 16);
+            sbuf_addc(&kb, '}');
+            sbuf_adds(&kb, key_suffix[i]);
+            if (i == 1) {
+                sbuf_adds(&kb, p->name);
+            }
+        }
+        lens[i] = kb.len - off[i];
+        sbuf_addc(&kb, '\0');
     }
-    state_timer_member(prefix, rule_name, p->name, key, key_len, &member, &shard);
-    p->member = xmalloc(member.len + 1);
-    memcpy(p->member, member.buf, member.len);
-    p->member[member.len] = '\0';
+    for (i = 0; i < 4; i++) {
+        argv[i] = kb.buf + off[i];
+    }
+    /* The deadline member (rule, name, key); the buffer becomes p->member. */
+    sbuf_reserve(&member, strlen(rule_name) + strlen(p->name) + key_len + 3);
+    sbuf_adds(&member, rule_name);
+    sbuf_addc(&member, '\x1f');
+    sbuf_adds(&member, p->name);
+    sbuf_addc(&member, '\x1f');
+    sbuf_add(&member, key, key_len);
     p->member_len = member.len;
-    argv[0] = k1.buf;
-    lens[0] = k1.len;
-    argv[1] = k2.buf;
-    lens[1] = k2.len;
-    argv[2] = k3.buf;
-    lens[2] = k3.len;
-    argv[3] = k4.buf;
-    lens[3] = k4.len;
-    for (i = 0; i < STATE_ARGC; i++) {
+    p->member = member.buf;
+    for (i = 0; i < (size_t)argc; i++) {
         argv[4 + i] = args[i];
         lens[4 + i] = arg_lens[i];
     }
-    rc = store_append_eval(st, s, 4, 4 + STATE_ARGC, argv, lens);
-    sbuf_free(&k1);
-    sbuf_free(&k2);
-    sbuf_free(&k3);
-    sbuf_free(&k4);
-    sbuf_free(&shard);
-    sbuf_free(&member);
+    rc = store_append_eval(st, s, 4, 4 + argc, argv, lens);
+    sbuf_free(&kb);
     p->rc = VG_EIO;
     return rc == 0 ? VG_OK : VG_EIO;
 }
+
+/* Arguments each operation reads (its last one): the rest are not sent. */
+static const int op_argc[] = {
+    [VG_ST_COUNT] = 9,     [VG_ST_DISTINCT] = 10,  [VG_ST_ARM] = 10,    [VG_ST_DISARM] = 6,
+    [VG_ST_SEQUENCE] = 14, [VG_ST_HEARTBEAT] = 10, [VG_ST_RATE] = 12,   [VG_ST_SUPPRESS] = 7,
+    [VG_ST_CTX_SET] = 7,   [VG_ST_CTX_TEST] = 6,   [VG_ST_CTX_DEL] = 6,
+};
 
 int state_begin(struct store *st, const char *prefix, const char *rule_name, const char *key,
                 size_t key_len, const struct vg_state_req *req, int64_t now_ms, const char *job_id,
@@ -538,30 +579,41 @@ int state_begin(struct store *st, const char *prefix, const char *rule_name, con
     p->op = req->op;
     p->cookie = req->cookie;
     snprintf(p->name, sizeof(p->name), "%s", req->name != NULL ? req->name : "");
-    snprintf(num[0], sizeof(num[0]), "%" PRId64, now_ms);
-    snprintf(num[1], sizeof(num[1]), "%" PRId64, ttl_ms > 0 ? ttl_ms : INT64_C(3600000));
-    snprintf(num[2], sizeof(num[2]), "%" PRId64, req->window_ms);
-    snprintf(num[3], sizeof(num[3]), "%" PRId64, req->threshold);
-    snprintf(num[4], sizeof(num[4]), "%" PRId64, req->suppress_ms);
-    snprintf(num[5], sizeof(num[5]), "%" PRId64, req->window2_ms);
-    snprintf(num[6], sizeof(num[6]), "%" PRId64, req->threshold2);
-    snprintf(num[7], sizeof(num[7]), "%u", req->step);
-    snprintf(num[8], sizeof(num[8]), "%u", req->n_steps);
+    put_i64(num[0], now_ms);
+    put_i64(num[1], ttl_ms > 0 ? ttl_ms : INT64_C(3600000));
+    put_i64(num[2], req->window_ms);
+    put_i64(num[3], req->threshold);
+    put_i64(num[4], req->suppress_ms);
+    put_i64(num[5], req->window2_ms);
+    put_i64(num[6], req->threshold2);
+    put_i64(num[7], req->step);
+    put_i64(num[8], req->n_steps);
     args[0] = req->op >= VG_ST_CTX_SET ? req->value : p->name;
     args[1] = num[0];
     args[2] = job_id;
-    for (i = 1; i < 9; i++) {
-        args[2 + i] = num[i];
+    args[3] = num[1];
+    args[4] = "op";
+    args[5] = retry ? "1" : "0";
+    args[6] = num[2];
+    args[7] = num[3];
+    args[8] = num[4];
+    if (keep) {
+        args[9] = evjson != NULL ? evjson : "";
+    } else {
+        args[9] = req->value != NULL ? req->value : "";
     }
-    args[11] = req->value != NULL ? req->value : "";
-    args[12] = keep && evjson != NULL ? evjson : "";
-    args[13] = "op";
-    args[14] = retry ? "1" : "0";
+    args[10] = num[5];
+    args[11] = num[6];
+    args[12] = num[7];
+    args[13] = num[8];
     for (i = 0; i < STATE_ARGC; i++) {
         lens[i] = strlen(args[i]);
     }
-    lens[12] = keep && evjson != NULL ? evjson_len : 0;
-    return queue_script(st, prefix, rule_name, key, key_len, &scripts[req->op], args, lens, p);
+    if (keep) {
+        lens[9] = evjson != NULL ? evjson_len : 0;
+    }
+    return queue_script(st, prefix, rule_name, key, key_len, &scripts[req->op], args, lens,
+                        op_argc[req->op], p);
 }
 
 int state_fire_begin(struct store *st, const char *prefix, const char *rule_name, const char *key,
@@ -569,30 +621,26 @@ int state_fire_begin(struct store *st, const char *prefix, const char *rule_name
                      const char *job_id, struct state_pending *p)
 {
     char now_s[24];
-    const char *args[STATE_ARGC] = {NULL};
+    const char *args[STATE_ARGC];
     size_t lens[STATE_ARGC];
     size_t i;
 
     memset(p, 0, sizeof(*p));
     p->lease = lease;
     snprintf(p->name, sizeof(p->name), "%s", name);
-    snprintf(now_s, sizeof(now_s), "%" PRId64, now_ms);
-    for (i = 0; i < STATE_ARGC; i++) {
-        args[i] = "0";
-    }
+    put_i64(now_s, now_ms);
     args[0] = p->name;
     args[1] = now_s;
     args[2] = job_id;
     args[3] = "3600000";
-    args[11] = "";
-    args[12] = "";
-    args[13] = "fire";
-    args[14] = "1"; /* a deadline fires rarely: always look for an earlier answer */
-    for (i = 0; i < STATE_ARGC; i++) {
+    args[4] = "fire";
+    args[5] = "1"; /* a deadline fires rarely: always look for an earlier answer */
+    for (i = 0; i < 6; i++) {
         lens[i] = strlen(args[i]);
     }
     /* Any key script carries the firing code; the count one is used. */
-    return queue_script(st, prefix, rule_name, key, key_len, &scripts[VG_ST_COUNT], args, lens, p);
+    return queue_script(st, prefix, rule_name, key, key_len, &scripts[VG_ST_COUNT], args, lens, 6,
+                        p);
 }
 
 static int64_t elem_int(const redisReply *r)
