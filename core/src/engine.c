@@ -274,17 +274,13 @@ int engine_claim_timers(struct engine *eng, int64_t now_ms)
     struct state_claim *c = NULL;
     size_t n = 0;
     size_t i;
-    int shard;
 
     if (eng->timer_st == NULL || !store_ok(eng->timer_st)) {
         return -1;
     }
-    for (shard = 0; shard < STATE_TIMER_SHARDS; shard++) {
-        if (state_claim(eng->timer_st, eng->cfg.prefix, shard, now_ms, STATE_LEASE_MS, &c, &n) <
-            0) {
-            state_claims_free(c, n);
-            return -1;
-        }
+    if (state_claim_all(eng->timer_st, eng->cfg.prefix, now_ms, STATE_LEASE_MS, &c, &n) < 0) {
+        state_claims_free(c, n);
+        return -1;
     }
     /* Deadlines fire in time order across the shards. */
     if (n > 1) {

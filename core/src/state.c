@@ -774,33 +774,13 @@ void state_pending_free(struct state_pending *p)
     p->n_out = 0;
 }
 
-int state_claim(struct store *st, const char *prefix, int shard, int64_t now_ms, int64_t lease_ms,
-                struct state_claim **out, size_t *n_out)
+/* Append the deadlines of a claim reply to *out; returns how many. */
+static int claim_parse(const redisReply *rep, int64_t now_ms, int64_t lease_ms,
+                       struct state_claim **out, size_t *n_out)
 {
-    struct sbuf k = {0};
-    char now_s[24], lim_s[16], lease_s[24];
-    redisReply *rep;
     size_t i;
     int n = 0;
 
-    sbuf_printf(&k, "%s{tm%d}:due", prefix, shard);
-    snprintf(now_s, sizeof(now_s), "%" PRId64, now_ms);
-    snprintf(lim_s, sizeof(lim_s), "%d", STATE_CLAIM_MAX);
-    snprintf(lease_s, sizeof(lease_s), "%" PRId64, now_ms + lease_ms);
-    {
-        const char *argv[] = {k.buf, now_s, lim_s, lease_s};
-
-        rep = store_eval(st, &claim_script, 1, 4, argv, NULL);
-    }
-    sbuf_free(&k);
-    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
-        if (rep != NULL) {
-            log_msg(VG_LOG_WARNING, "cannot claim deadlines: %s",
-                    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
-            freeReplyObject(rep);
-        }
-        return -1;
-    }
     for (i = 0; i + 1 < rep->elements; i += 2) {
         const redisReply *m = rep->element[i];
         const char *s1;
@@ -825,8 +805,85 @@ int state_claim(struct store *st, const char *prefix, int shard, int64_t now_ms,
         c->lease = now_ms + lease_ms;
         n++;
     }
+    return n;
+}
+
+int state_claim(struct store *st, const char *prefix, int shard, int64_t now_ms, int64_t lease_ms,
+                struct state_claim **out, size_t *n_out)
+{
+    struct sbuf k = {0};
+    char now_s[24], lim_s[16], lease_s[24];
+    redisReply *rep;
+    int n;
+
+    sbuf_printf(&k, "%s{tm%d}:due", prefix, shard);
+    put_i64(now_s, now_ms);
+    put_i64(lim_s, STATE_CLAIM_MAX);
+    put_i64(lease_s, now_ms + lease_ms);
+    {
+        const char *argv[] = {k.buf, now_s, lim_s, lease_s};
+
+        rep = store_eval(st, &claim_script, 1, 4, argv, NULL);
+    }
+    sbuf_free(&k);
+    if (rep == NULL || rep->type != REDIS_REPLY_ARRAY) {
+        if (rep != NULL) {
+            log_msg(VG_LOG_WARNING, "cannot claim deadlines: %s",
+                    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+            freeReplyObject(rep);
+        }
+        return -1;
+    }
+    n = claim_parse(rep, now_ms, lease_ms, out, n_out);
     freeReplyObject(rep);
     return n;
+}
+
+int state_claim_all(struct store *st, const char *prefix, int64_t now_ms, int64_t lease_ms,
+                    struct state_claim **out, size_t *n_out)
+{
+    redisReply *reps[STATE_TIMER_SHARDS] = {NULL};
+    char now_s[24], lim_s[16], lease_s[24];
+    int total = 0;
+    int shard;
+
+    put_i64(now_s, now_ms);
+    put_i64(lim_s, STATE_CLAIM_MAX);
+    put_i64(lease_s, now_ms + lease_ms);
+    for (shard = 0; shard < STATE_TIMER_SHARDS; shard++) {
+        char *k = xasprintf("%s{tm%d}:due", prefix, shard);
+        const char *argv[] = {k, now_s, lim_s, lease_s};
+
+        store_append_eval(st, &claim_script, 1, 4, argv, NULL);
+        free(k);
+    }
+    if (store_flush(st, reps, STATE_TIMER_SHARDS) != 0) {
+        return -1;
+    }
+    for (shard = 0; shard < STATE_TIMER_SHARDS; shard++) {
+        redisReply *rep = reps[shard];
+        int n;
+
+        if (rep != NULL && rep->type == REDIS_REPLY_ARRAY) {
+            n = claim_parse(rep, now_ms, lease_ms, out, n_out);
+        } else {
+            /* NOSCRIPT after a script flush, or a passing error: this shard alone, again. */
+            n = state_claim(st, prefix, shard, now_ms, lease_ms, out, n_out);
+        }
+        if (rep != NULL) {
+            freeReplyObject(rep);
+        }
+        if (n < 0) {
+            for (shard++; shard < STATE_TIMER_SHARDS; shard++) {
+                if (reps[shard] != NULL) {
+                    freeReplyObject(reps[shard]);
+                }
+            }
+            return -1;
+        }
+        total += n;
+    }
+    return total;
 }
 
 void state_claims_free(struct state_claim *c, size_t n)

@@ -118,6 +118,9 @@ struct state_claim {
  */
 int state_claim(struct store *st, const char *prefix, int shard, int64_t now_ms, int64_t lease_ms,
                 struct state_claim **out, size_t *n_out);
+/* state_claim for every shard in one pipelined round trip: the total taken, or -1. */
+int state_claim_all(struct store *st, const char *prefix, int64_t now_ms, int64_t lease_ms,
+                    struct state_claim **out, size_t *n_out);
 void state_claims_free(struct state_claim *c, size_t n);
 
 #endif /* VG_CORE_STATE_H */
