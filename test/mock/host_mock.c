@@ -88,6 +88,24 @@ static int mock_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
     return VG_OK;
 }
 
+static int mock_incident_resolve(struct vg_ctx *ctx, const struct vg_event *ev,
+                                 const struct vg_resolve_req *req)
+{
+    (void)ev;
+    (void)req;
+    ctx->n_resolves++;
+    return VG_OK;
+}
+
+static int mock_state_op(struct vg_ctx *ctx, const struct vg_event *ev,
+                         const struct vg_state_req *req)
+{
+    (void)ev;
+    ctx->n_state_ops++;
+    ctx->last_req = *req;
+    return VG_OK;
+}
+
 static int mock_call_transition(const struct vg_action_call *call)
 {
     return call->transition;
@@ -148,6 +166,8 @@ const struct vg_host_api mock_host = {
     .action_output = mock_action_output,
     .call_deadline_ms = mock_call_deadline,
     .action_result = mock_action_result,
+    .state_op = mock_state_op,
+    .incident_resolve = mock_incident_resolve,
 };
 
 const struct vg_plugin *mock_load(const char *path, void **dl)

@@ -2,8 +2,9 @@
 /*
  * A fake host for testing plugins without the daemon (collectd's plugin_mock
  * idea): a vg_host_api whose clock is set by the test, whose log and errors are
- * captured, whose events are built from field lists, and whose incident and
- * action services record what the plugin asked for.
+ * captured, whose events are built from field lists, and whose incident, state
+ * and action services record what the plugin asked for (a test hands state
+ * outcomes back by calling the plugin's on_state itself).
  */
 #ifndef VG_TEST_HOST_MOCK_H
 #define VG_TEST_HOST_MOCK_H
@@ -26,15 +27,18 @@ struct vg_event {
 
 /* The context of one callback, and what the plugin did during it. */
 struct vg_ctx {
-    int64_t now_ms;     /* what vg_now_ms returns */
-    const char *key;    /* what vg_event_key returns */
-    char err[512];      /* vg_set_error text */
-    char log[4096];     /* everything logged, one line per message */
-    int n_upserts;      /* vg_incident_upsert calls */
-    int last_severity;  /* the severity of the last upsert request */
-    char output[4096];  /* vg_action_output bytes */
-    size_t output_len;  /* bytes in output */
-    char results[1024]; /* vg_action_result pairs as "name=value;" */
+    int64_t now_ms;               /* what vg_now_ms returns */
+    const char *key;              /* what vg_event_key returns */
+    char err[512];                /* vg_set_error text */
+    char log[4096];               /* everything logged, one line per message */
+    int n_upserts;                /* vg_incident_upsert calls */
+    int last_severity;            /* the severity of the last upsert request */
+    char output[4096];            /* vg_action_output bytes */
+    size_t output_len;            /* bytes in output */
+    char results[1024];           /* vg_action_result pairs as "name=value;" */
+    int n_resolves;               /* vg_incident_resolve calls */
+    int n_state_ops;              /* vg_state_op calls */
+    struct vg_state_req last_req; /* the last state request (strings not kept) */
 };
 
 /* One action call. */

@@ -6,6 +6,7 @@
  */
 #include <CUnit/Basic.h>
 #include <dlfcn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,106 @@ static void test_single(void)
     CU_ASSERT_EQUAL(p->on_event(&ctx, state, &ev), VG_OK);
     CU_ASSERT_EQUAL(ctx.n_upserts, 2);
     CU_ASSERT_EQUAL(ctx.last_severity, 4);
+    p->destroy(state);
+    free(cfg);
+    dlclose(dl);
+}
+
+/* threshold: its options become one COUNT request; only FIRED opens the incident. */
+static void test_threshold(void)
+{
+    struct vg_event ev = {{"event.action", "source.ip"}, {"ssh.auth_failed", "192.0.2.1"}, 2, 1000};
+    struct vg_state_result res = {.size = sizeof(res), .op = VG_ST_COUNT};
+    const struct vg_plugin *p;
+    struct vg_ctx ctx;
+    void *state = NULL;
+    void *cfg;
+    void *dl;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(load("vg_rule_threshold.so", &p, &dl));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p->on_state);
+    cfg = calloc(1, p->config_size);
+    *(int64_t *)(void *)((char *)cfg + opt(p, "count")->offset) = 5;
+    *(int64_t *)(void *)((char *)cfg + opt(p, "window")->offset) = 60000;
+    memset(&ctx, 0, sizeof(ctx));
+    CU_ASSERT_EQUAL_FATAL(p->create(&ctx, cfg, &state), VG_OK);
+    CU_ASSERT_EQUAL(p->on_event(&ctx, state, &ev), VG_OK);
+    CU_ASSERT_EQUAL(ctx.n_state_ops, 1);
+    CU_ASSERT_EQUAL(ctx.last_req.op, VG_ST_COUNT);
+    CU_ASSERT_EQUAL(ctx.last_req.threshold, 5);
+    CU_ASSERT_EQUAL(ctx.last_req.window_ms, 60000);
+    CU_ASSERT_EQUAL(ctx.last_req.suppress_ms, 60000); /* 0 means the window */
+    CU_ASSERT_EQUAL(ctx.n_upserts, 0);
+    res.verdict = VG_SV_NONE;
+    CU_ASSERT_EQUAL(p->on_state(&ctx, state, &ev, &res), VG_OK);
+    res.verdict = VG_SV_SUPPRESSED;
+    CU_ASSERT_EQUAL(p->on_state(&ctx, state, &ev, &res), VG_OK);
+    CU_ASSERT_EQUAL(ctx.n_upserts, 0);
+    res.verdict = VG_SV_FIRED;
+    res.count = 5;
+    CU_ASSERT_EQUAL(p->on_state(&ctx, state, &ev, &res), VG_OK);
+    CU_ASSERT_EQUAL(ctx.n_upserts, 1);
+    p->destroy(state);
+    /* A count of 0 is refused, naming the option. */
+    *(int64_t *)(void *)((char *)cfg + opt(p, "count")->offset) = 0;
+    memset(&ctx, 0, sizeof(ctx));
+    CU_ASSERT_EQUAL(p->create(&ctx, cfg, &state), VG_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ctx.err, "count"));
+    free(cfg);
+    dlclose(dl);
+}
+
+/* pair in expect mode: a problem arms (keeping the event), a resolution disarms, a passed
+ * deadline opens the incident; in clear mode the resolution resolves. */
+static void test_pair(void)
+{
+    static const char *const problem[] = {"link.down"};
+    static const char *const resolution[] = {"link.up"};
+    struct vg_event down = {{"event.action"}, {"link.down"}, 1, 1000};
+    struct vg_event up = {{"event.action"}, {"link.up"}, 1, 2000};
+    struct vg_state_result res = {.size = sizeof(res), .op = VG_ST_ARM};
+    const struct vg_plugin *p;
+    struct vg_ctx ctx;
+    void *state = NULL;
+    char *cfg;
+    void *dl;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(load("vg_rule_pair.so", &p, &dl));
+    cfg = calloc(1, p->config_size);
+    *(struct vg_strlist *)(void *)(cfg + opt(p, "problem")->offset) =
+        (struct vg_strlist){1, problem};
+    *(struct vg_strlist *)(void *)(cfg + opt(p, "resolution")->offset) =
+        (struct vg_strlist){1, resolution};
+    *(const char **)(void *)(cfg + opt(p, "mode")->offset) = "expect";
+    memset(&ctx, 0, sizeof(ctx));
+    /* expect without a window is refused. */
+    CU_ASSERT_EQUAL(p->create(&ctx, cfg, &state), VG_EINVAL);
+    *(int64_t *)(void *)(cfg + opt(p, "window")->offset) = 30000;
+    CU_ASSERT_EQUAL_FATAL(p->create(&ctx, cfg, &state), VG_OK);
+    CU_ASSERT_EQUAL(p->on_event(&ctx, state, &down), VG_OK);
+    CU_ASSERT_EQUAL(ctx.last_req.op, VG_ST_ARM);
+    CU_ASSERT_EQUAL(ctx.last_req.window_ms, 30000);
+    CU_ASSERT_TRUE(ctx.last_req.flags & VG_STF_KEEP_EVENT);
+    CU_ASSERT_EQUAL(p->on_event(&ctx, state, &up), VG_OK);
+    CU_ASSERT_EQUAL(ctx.last_req.op, VG_ST_DISARM);
+    res.verdict = VG_SV_CLEARED;
+    CU_ASSERT_EQUAL(p->on_state(&ctx, state, &up, &res), VG_OK);
+    CU_ASSERT_EQUAL(ctx.n_upserts, 0);
+    res.verdict = VG_SV_EXPIRED;
+    res.deadline = 1;
+    CU_ASSERT_EQUAL(p->on_state(&ctx, state, &down, &res), VG_OK);
+    CU_ASSERT_EQUAL(ctx.n_upserts, 1);
+    p->destroy(state);
+    /* clear mode: no state, the problem upserts and the resolution resolves. */
+    *(const char **)(void *)(cfg + opt(p, "mode")->offset) = "clear";
+    *(int64_t *)(void *)(cfg + opt(p, "window")->offset) = 0;
+    memset(&ctx, 0, sizeof(ctx));
+    CU_ASSERT_EQUAL_FATAL(p->create(&ctx, cfg, &state), VG_OK);
+    CU_ASSERT_EQUAL(p->on_event(&ctx, state, &down), VG_OK);
+    CU_ASSERT_EQUAL(p->on_event(&ctx, state, &up), VG_OK);
+    CU_ASSERT_EQUAL(ctx.n_upserts, 1);
+    CU_ASSERT_EQUAL(ctx.n_resolves, 1);
+    CU_ASSERT_EQUAL(ctx.n_state_ops, 0);
     p->destroy(state);
     free(cfg);
     dlclose(dl);
@@ -151,6 +252,8 @@ int main(int argc, char **argv)
     s = CU_add_suite("plugins_mock", NULL, NULL);
     CU_add_test(s, "single", test_single);
     CU_add_test(s, "exec", test_exec);
+    CU_add_test(s, "threshold", test_threshold);
+    CU_add_test(s, "pair", test_pair);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
