@@ -576,7 +576,11 @@ static void run_stages(struct worker *w)
 {
     size_t from = 0;
 
-    for (w->depth = 0; w->depth < STAGES_MAX && from < w->n_ops; w->depth++) {
+    /*
+     * State calls are refused from depth STAGES_MAX - 1 on, so the last round
+     * (depth STAGES_MAX) only sends the incident calls the deepest on_state made.
+     */
+    for (w->depth = 0; w->depth <= STAGES_MAX && from < w->n_ops; w->depth++) {
         size_t to = w->n_ops;
         redisReply **reps = flush_replies(w->st, to - from);
         size_t k;
@@ -634,9 +638,19 @@ static void batch_end(struct worker *w)
     run_stages(w);
     for (k = 0; k < w->n_ops; k++) {
         struct op *o = &w->ops[k];
+        const struct job_timer *t = o->job->timer;
 
-        n_post += o->kind == OP_INCIDENT ? incident_append_post(w->st, &o->inc)
-                                         : state_append_post(w->st, w->eng->cfg.prefix, &o->st);
+        if (o->kind == OP_STATE) {
+            n_post += state_append_post(w->st, w->eng->cfg.prefix, &o->st);
+            continue;
+        }
+        n_post += incident_append_post(w->st, &o->inc);
+        if (t != NULL && o->inc.rc == VG_OK) {
+            /* The hold-down or escalation deadline is done: release its claim. */
+            n_post += state_append_unclaim(w->st, w->eng->cfg.prefix, o->job->rule->name, t->name,
+                                           o->job->key, o->job->key_len, t->lease);
+            o->inc.n_post++;
+        }
     }
     reps = flush_replies(w->st, n_post);
     for (n_post = 0, k = 0; k < w->n_ops; k++) {

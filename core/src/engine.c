@@ -291,8 +291,15 @@ int engine_claim_timers(struct engine *eng, int64_t now_ms)
         struct job *j;
         struct worker *w;
 
-        if (r == NULL) {
-            /* A rule removed from the configuration: its deadline lapses with its lease. */
+        if (r == NULL || strlen(c[i].name) > STATE_NAME_MAX) {
+            /* A rule removed from the configuration (or a foreign entry): drop its deadline. */
+            redisReply *rep = NULL;
+
+            state_append_unclaim(eng->timer_st, eng->cfg.prefix, c[i].rule, c[i].name, c[i].key,
+                                 c[i].key_len, c[i].lease);
+            if (store_flush(eng->timer_st, &rep, 1) == 0 && rep != NULL) {
+                freeReplyObject(rep);
+            }
             continue;
         }
         j = xcalloc(1, sizeof(*j));

@@ -32,7 +32,8 @@
  * escalate after ms (0: off), 20 escalation severity, 21 escalate at this count (0: off),
  * 22 the key as the core writes it (k=v|k=v; kept for deadlines set by operators).
  * Returns {transition, n, count, first_seen, severity, title, status, due,
- * due name, previous n, flaps, previous count, previous first_seen}, transition
+ * due name, previous n, flaps, previous count, previous first_seen, previous
+ * closed_at (its resolution plus the hold-down)}, transition
  * "none" when nothing happened, or {"collision"} when the tag belongs to another
  * (rule, key). due > 0 asks the caller to index a deadline (the hold-down's close,
  * the escalation by time); a previous n names an incident this call closed
@@ -55,7 +56,8 @@ static const char *const upsert_lua[] = {
     "  for x in string.gmatch(prev, '[^|]+') do f[#f + 1] = x end\n"
     "  local cur = redis.call('HMGET', base .. ':inc:' .. f[2], 'title', 'status')\n"
     "  return {f[1], f[2], tonumber(f[3]), f[4], f[5], cur[1] or ARGV[5], cur[2] or 'open',\n"
-    "          tonumber(f[6]), d(f[7]), d(f[8]), tonumber(f[9]), tonumber(f[10]), f[11]}\n"
+    "          tonumber(f[6]), d(f[7]), d(f[8]), tonumber(f[9]), tonumber(f[10]), f[11],\n"
+    "          tonumber(f[12])}\n"
     "end\n"
     "local function keep(h)\n"
     "  if ttl > 0 then\n"
@@ -66,7 +68,7 @@ static const char *const upsert_lua[] = {
     "    redis.call('HSET', h, 'kept_at', ARGV[2])\n"
     "  end\n"
     "end\n"
-    "local pn, pcount, pfirst = '', 0, '0'\n"
+    "local pn, pcount, pfirst, pclosed = '', 0, '0', 0\n"
     "local function answer(tr, n, count, first, sev, title, status, due, dname, flaps)\n"
     "  if tr ~= 'none' or due > 0 then\n"
     "    local kept = redis.call('HLEN', KEYS[3])\n"
@@ -76,15 +78,16 @@ static const char *const upsert_lua[] = {
     "    end\n"
     "    local function e(x) if x == '' then return '-' end return x end\n"
     "    redis.call('HSET', KEYS[3], job, table.concat({tr, n, count, first, sev, due,\n"
-    "               e(dname), e(pn), flaps, pcount, pfirst}, '|'))\n"
+    "               e(dname), e(pn), flaps, pcount, pfirst, pclosed}, '|'))\n"
     "    if kept % 64 == 0 then\n"
     "      redis.call('EXPIRE', KEYS[3], " JOBS_TTL_S ")\n"
     "    end\n"
     "  end\n"
-    "  return {tr, n, count, first, sev, title, status, due, dname, pn, flaps, pcount, pfirst}\n"
+    "  return {tr, n, count, first, sev, title, status, due, dname, pn, flaps, pcount, pfirst,\n"
+    "          pclosed}\n"
     "end\n"
-    "local function close(h, n)\n"
-    "  redis.call('HSET', h, 'status', 'closed', 'closed_at', ARGV[2])\n"
+    "local function close(h, n, at)\n"
+    "  redis.call('HSET', h, 'status', 'closed', 'closed_at', at)\n"
     "  if redis.call('GET', KEYS[1]) == n then redis.call('DEL', KEYS[1]) end\n"
     "end\n"
     "local cur = redis.call('GET', KEYS[1])\n"
@@ -116,7 +119,7 @@ static const char *const upsert_lua[] = {
     "                '@close', flaps)\n"
     "elseif mode == 'close' then\n"
     "  if cur and resolved and now >= resolved + hold then\n"
-    "    close(h, cur)\n"
+    "    close(h, cur, now)\n"
     "    return answer('close', cur, count, own[5], sev, own[6], 'closed', 0, '', flaps)\n"
     "  end\n"
     "  return none()\n"
@@ -148,7 +151,8 @@ static const char *const upsert_lua[] = {
     "    redis.call('HDEL', h, 'resolved_at')\n"
     "    redis.call('HSET', h, 'status', status, 'flaps', flaps)\n"
     "  else\n"
-    "    close(h, cur)\n"
+    "    pclosed = resolved + hold\n"
+    "    close(h, cur, pclosed)\n"
     "    pn, pcount, pfirst = cur, count, own[5]\n"
     "    cur = nil\n"
     "  end\n"
@@ -157,6 +161,9 @@ static const char *const upsert_lua[] = {
     "  count = redis.call('HINCRBY', h, 'count', 1)\n"
     "  local want = tonumber(ARGV[6])\n"
     "  if esccount > 0 and count >= esccount and escsev > want then want = escsev end\n"
+    "  if escafter > 0 and now >= tonumber(own[5]) + escafter and escsev > want then\n"
+    "    want = escsev\n"
+    "  end\n"
     "  if want > sev then\n"
     "    sev = want\n"
     "    tr = 'escalate'\n"
@@ -323,24 +330,6 @@ static void make_tag(const char *rule, const char *key, size_t key_len, int salt
     sbuf_free(&b);
 }
 
-/* Redis errors that pass (a busy script, a loading or failing-over server): retry later. */
-static int transient(const redisReply *rep)
-{
-    static const char *const codes[] = {"BUSY",     "LOADING",    "MASTERDOWN",
-                                        "READONLY", "TRYAGAIN",   "CLUSTERDOWN",
-                                        "OOM",      "NOREPLICAS", "NOSCRIPT"};
-    size_t i;
-
-    for (i = 0; i < ARRAY_SIZE(codes); i++) {
-        size_t n = strlen(codes[i]);
-
-        if (rep->len >= n && strncmp(rep->str, codes[i], n) == 0 &&
-            (rep->str[n] == ' ' || rep->str[n] == '\0')) {
-            return 1;
-        }
-    }
-    return 0;
-}
 
 /* The argv of the upsert script for tag, appended to the pipeline (or run at once). */
 static int upsert_argv(const struct incident_pending *p, const char *tag, struct sbuf *keys,
@@ -411,7 +400,7 @@ static redisReply *run_upsert(struct store *st, const struct incident_pending *p
 static void build_record(struct incident_pending *p, struct incident_rec *rec, int tr,
                          const char *n, size_t n_len, int64_t count, int64_t first, int sev,
                          const char *title, size_t tlen, const char *status, size_t slen,
-                         int64_t flaps)
+                         int64_t flaps, int64_t at_ms)
 {
     const struct incident_args *a = &p->a;
     struct sbuf *j = &rec->json;
@@ -421,7 +410,7 @@ static void build_record(struct incident_pending *p, struct incident_rec *rec, i
     snprintf(rec->id, sizeof(rec->id), "%s-%.*s", p->tag, (int)(n_len < 20 ? n_len : 20), n);
     sbuf_reset(j);
     sbuf_adds(j, "{\"@timestamp\":");
-    incident_json_time(j, a->now_ms);
+    incident_json_time(j, at_ms);
     sbuf_printf(j, ",\"transition\":\"%s\",\"incident\":{\"id\":\"%s\",\"class\":", tr_names[tr],
                 rec->id);
     incident_json_str(j, a->r->incident_class, strlen(a->r->incident_class));
@@ -434,7 +423,7 @@ static void build_record(struct incident_pending *p, struct incident_rec *rec, i
     sbuf_adds(j, ",\"first_seen\":");
     incident_json_time(j, first);
     sbuf_adds(j, ",\"last_seen\":");
-    incident_json_time(j, a->now_ms);
+    incident_json_time(j, at_ms);
     sbuf_printf(j, ",\"count\":%" PRId64, count);
     if (flaps > 0) {
         sbuf_printf(j, ",\"flaps\":%" PRId64, flaps);
@@ -653,12 +642,12 @@ void incident_finish(struct store *st, struct incident_pending *p, const redisRe
     if (rep->type == REDIS_REPLY_ERROR) {
         static struct log_limit lim;
 
-        log_limited(&lim, transient(rep) ? VG_LOG_WARNING : VG_LOG_ERR,
+        log_limited(&lim, store_reply_transient(rep) ? VG_LOG_WARNING : VG_LOG_ERR,
                     "incident script failed for rule %s: %s", p->a.r->name, rep->str);
-        p->rc = transient(rep) ? VG_EIO : VG_ERR;
+        p->rc = store_reply_transient(rep) ? VG_EIO : VG_ERR;
         goto out;
     }
-    if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 13) {
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 14) {
         log_msg(VG_LOG_ERR, "incident script of rule %s gave an unexpected reply", p->a.r->name);
         p->rc = VG_ERR;
         goto out;
@@ -688,12 +677,13 @@ void incident_finish(struct store *st, struct incident_pending *p, const redisRe
 
         s = reply_str(rep, 9, &len);
         if (len > 0) {
+            /* Closed when its hold-down ended, before this call's event. */
             build_record(p, &p->rec2, VG_TR_CLOSE, s, len, reply_int(rep, 11), reply_int(rep, 12),
-                         (int)reply_int(rep, 4), title, tlen, "closed", 6, 0);
+                         (int)reply_int(rep, 4), title, tlen, "closed", 6, 0, reply_int(rep, 13));
             p->n_recs++;
         }
         build_record(p, &p->rec, tr, n, nlen, reply_int(rep, 2), reply_int(rep, 3),
-                     (int)reply_int(rep, 4), title, tlen, status, slen, flaps);
+                     (int)reply_int(rep, 4), title, tlen, status, slen, flaps, p->a.now_ms);
         p->n_recs++;
     }
     p->rc = VG_OK;
@@ -716,7 +706,7 @@ int incident_check_post(redisReply **reps, size_t n, const char *id)
             static struct log_limit lim;
 
             log_limited(&lim, VG_LOG_ERR, "cannot index incident %s: %s", id, reps[i]->str);
-            if (transient(reps[i])) {
+            if (store_reply_transient(reps[i])) {
                 rc = VG_EIO;
             }
         }

@@ -38,14 +38,14 @@
  * retried job (only then are earlier answers looked up), 7 window, 8 threshold,
  * 9 suppress, 10 value or event JSON, 11 window2, 12 threshold2, 13 step, 14
  * steps; each operation is sent only the arguments up to the last it reads.
- * An answer is kept only when running the operation again could answer
- * otherwise: an outcome other than NONE or SUPPRESSED, a deadline set, a
- * suppression window started; a NONE that only added this job's own entry to a
- * window is the same when run again. Expiries are renewed when a tenth of the
- * lifetime has passed since the last renewal ("<name>:kept"). Deadline kinds:
- * "arm" (pair: EXPIRED with the kept event), "beat" (absence: EXPIRED, then
- * CLEARED by the next heartbeat), "rate" (CLEARED once the count of the clear
- * window fell to its level).
+ * Answers are kept for every operation but COUNT and DISTINCT, whose NONE and
+ * SUPPRESSED answers are not kept (unless they run without suppression): such a
+ * NONE only added the job's own entry to a window, so running it again answers
+ * NONE (or SUPPRESSED, after a later job of the batch fired) and changes nothing;
+ * every other operation may find state that later jobs of a retried batch changed. Expiries are
+ * renewed when a tenth of the lifetime has passed since the last renewal ("<name>:kept"). Deadline
+ * kinds: "arm" (pair: EXPIRED with the kept event), "beat" (absence: EXPIRED, then CLEARED by the
+ * next heartbeat), "rate" (CLEARED once the count of the clear window fell to its level).
  */
 #define STATE_HEAD                                                                       \
     "local st, z = KEYS[1], KEYS[2]\n"                                                   \
@@ -73,7 +73,7 @@
     "  local idx = redis.call('ZCARD', z) - n2 - 1\n"                                    \
     "  if idx < 0 then return false end\n"                                               \
     "  local e = num(redis.call('ZRANGE', z, idx, idx, 'WITHSCORES')[2])\n"              \
-    "  setdue = e + w2 + 1\n"                                                            \
+    "  setdue = math.max(e + w2 + 1, now)\n"                                             \
     "  redis.call('HSET', st, f('due'), setdue, f('kind'), 'rate', f('at'), at,\n"       \
     "             f('p'), w2 .. '|' .. n2)\n"                                            \
     "  return true\n"                                                                    \
@@ -112,7 +112,7 @@
     "    end\n"                                                                          \
     "    redis.call('HSET', KEYS[3], job, cjson.encode(rep))\n"                          \
     "  end\n"                                                                            \
-    "  if now - kept > ttl / 10 or now < kept then\n"                                    \
+    "  if ARGV[5] ~= 'fire' and (now - kept > ttl / 10 or now < kept) then\n"            \
     "    redis.call('HSET', st, f('kept'), now)\n"                                       \
     "    for _, k in ipairs({st, z, KEYS[3]}) do redis.call('PEXPIRE', k, ttl) end\n"    \
     "  end\n"                                                                            \
@@ -189,7 +189,7 @@ static struct store_script scripts[] = {
                    "             f('ev'), ARGV[10])\n"
                    "  res('o', 5, 0, now)\n"
                    "end\n"
-                   "return finish()\n"},
+                   "return finish(true)\n"},
     [VG_ST_DISARM] = {.name = "state_disarm",
                       .lua = STATE_HEAD
                       "local d = redis.call('HMGET', st, f('kind'), f('at'))\n"
@@ -199,7 +199,7 @@ static struct store_script scripts[] = {
                       "else\n"
                       "  res('o', 0, 0, 0)\n"
                       "end\n"
-                      "return finish()\n"},
+                      "return finish(true)\n"},
     [VG_ST_SEQUENCE] = {.name = "state_sequence",
                         .lua = STATE_HEAD
                         "local d = redis.call('HMGET', st, f('prog'), f('start'))\n"
@@ -218,7 +218,7 @@ static struct store_script scripts[] = {
                         "  redis.call('HSET', st, f('prog'), prog, f('start'), start)\n"
                         "  res('o', 0, prog, start)\n"
                         "end\n"
-                        "return finish()\n"},
+                        "return finish(true)\n"},
     [VG_ST_HEARTBEAT] = {.name = "state_heartbeat",
                          .lua = STATE_HEAD
                          "local absent = redis.call('HGET', st, f('absent'))\n"
@@ -231,7 +231,7 @@ static struct store_script scripts[] = {
                          "else\n"
                          "  res('o', 5, 0, now)\n"
                          "end\n"
-                         "return finish()\n"},
+                         "return finish(true)\n"},
     [VG_ST_RATE] = {.name = "state_rate",
                     .lua = STATE_HEAD
                     "redis.call('ZADD', z, now, job)\n"
@@ -257,7 +257,7 @@ static struct store_script scripts[] = {
                     "    res('o', 0, c, num(raised))\n"
                     "  end\n"
                     "end\n"
-                    "return finish()\n"},
+                    "return finish(true)\n"},
     [VG_ST_SUPPRESS] = {.name = "state_suppress",
                         .lua = STATE_HEAD "local sup = num(redis.call('HGET', st, f('sup')))\n"
                                           "if sup > 0 and now <= sup then\n"
@@ -361,7 +361,7 @@ static int valid_name(const char *s)
 
 int state_check(const struct vg_state_req *req, char *err, size_t err_len)
 {
-    const int64_t max_ms = INT64_C(366) * 86400 * 1000 * 10;
+    const int64_t max_ms = VG_STATE_WINDOW_MAX_MS;
 
     if (req == NULL || req->size < offsetof(struct vg_state_req, cookie) + sizeof(req->cookie)) {
         snprintf(err, err_len, "state request missing or older than ABI 1.1");
@@ -385,7 +385,7 @@ int state_check(const struct vg_state_req *req, char *err, size_t err_len)
     case VG_ST_COUNT:
     case VG_ST_DISTINCT:
     case VG_ST_RATE:
-        if (req->threshold < 1 || req->threshold > 1000000 || req->window_ms == 0) {
+        if (req->threshold < 1 || req->threshold > VG_STATE_THRESHOLD_MAX || req->window_ms == 0) {
             snprintf(err, err_len, "state op %u needs threshold 1..1000000 and a window", req->op);
             return VG_EINVAL;
         }
@@ -609,6 +609,16 @@ int state_begin(struct store *st, const char *prefix, const char *rule_name, con
     for (i = 0; i < STATE_ARGC; i++) {
         lens[i] = strlen(args[i]);
     }
+    if (req->value != NULL &&
+        req->size >= offsetof(struct vg_state_req, value_len) + sizeof(req->value_len) &&
+        req->value_len > 0) {
+        /* A value with NUL bytes (an SNMP octet string) counts whole. */
+        if (req->op >= VG_ST_CTX_SET) {
+            lens[0] = req->value_len;
+        } else if (!keep) {
+            lens[9] = req->value_len;
+        }
+    }
     if (keep) {
         lens[9] = evjson != NULL ? evjson_len : 0;
     }
@@ -666,11 +676,10 @@ void state_finish(struct state_pending *p, const redisReply *rep)
     }
     if (rep->type == REDIS_REPLY_ERROR) {
         static struct log_limit lim;
-        int passing = strncmp(rep->str, "ERR too many", 12) != 0 &&
-                      (strncmp(rep->str, "ERR", 3) != 0 || strstr(rep->str, "NOSCRIPT") != NULL);
+        int passing = store_reply_transient(rep);
 
-        log_limited(&lim, VG_LOG_WARNING, "state script %s failed: %s", p->name, rep->str);
-        /* Script errors other than the context limit are Redis's passing troubles. */
+        log_limited(&lim, passing ? VG_LOG_WARNING : VG_LOG_ERR, "state script %s failed: %s",
+                    p->name, rep->str);
         p->rc = passing ? VG_EIO : VG_ERR;
         return;
     }
@@ -758,6 +767,25 @@ size_t state_append_post(struct store *st, const char *prefix, struct state_pend
     sbuf_free(&shard);
     p->n_post = n;
     return n;
+}
+
+size_t state_append_unclaim(struct store *st, const char *prefix, const char *rule_name,
+                            const char *name, const char *key, size_t key_len, int64_t lease)
+{
+    struct sbuf member = {0}, shard = {0};
+    char lease_s[24];
+
+    state_timer_member(prefix, rule_name, name, key, key_len, &member, &shard);
+    put_i64(lease_s, lease);
+    {
+        const char *argv[] = {shard.buf, member.buf, lease_s};
+        size_t lens[] = {shard.len, member.len, strlen(lease_s)};
+
+        store_append_eval(st, &unclaim_script, 1, 3, argv, lens);
+    }
+    sbuf_free(&member);
+    sbuf_free(&shard);
+    return 1;
 }
 
 void state_pending_free(struct state_pending *p)

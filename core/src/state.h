@@ -90,6 +90,13 @@ void state_finish(struct state_pending *p, const redisReply *reply);
  */
 size_t state_append_post(struct store *st, const char *prefix, struct state_pending *p);
 
+/*
+ * Queue the release of a claimed deadline (rule, name, key) that held lease: it
+ * leaves its shard unless a newer deadline re-scored it. Returns 1 (commands queued).
+ */
+size_t state_append_unclaim(struct store *st, const char *prefix, const char *rule_name,
+                            const char *name, const char *key, size_t key_len, int64_t lease);
+
 void state_pending_free(struct state_pending *p);
 
 /* The deadline member of (rule, name, key) and its shard key, appended to member / shard. */

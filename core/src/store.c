@@ -865,3 +865,22 @@ out_clear:
     clear_pending(st);
     return rc;
 }
+
+/* Redis errors that pass (a busy script, a loading or failing-over server): retry later. */
+int store_reply_transient(const redisReply *rep)
+{
+    static const char *const codes[] = {"BUSY",     "LOADING",    "MASTERDOWN",
+                                        "READONLY", "TRYAGAIN",   "CLUSTERDOWN",
+                                        "OOM",      "NOREPLICAS", "NOSCRIPT"};
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(codes); i++) {
+        size_t n = strlen(codes[i]);
+
+        if (rep->len >= n && strncmp(rep->str, codes[i], n) == 0 &&
+            (rep->str[n] == ' ' || rep->str[n] == '\0')) {
+            return 1;
+        }
+    }
+    return 0;
+}

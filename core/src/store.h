@@ -81,4 +81,11 @@ int store_send(struct store *st);
  */
 int store_flush(struct store *st, redisReply **replies, size_t n);
 
+/*
+ * True when an error reply passes (BUSY, LOADING, MASTERDOWN, READONLY, TRYAGAIN,
+ * CLUSTERDOWN, OOM, NOREPLICAS, NOSCRIPT): the call is retried later. Other errors
+ * (WRONGTYPE, NOPERM, a script error) would fail again and are not retried.
+ */
+int store_reply_transient(const redisReply *rep);
+
 #endif /* VG_CORE_STORE_H */

@@ -164,6 +164,11 @@ live)
     fail "a resolved incident was not closed after its hold-down"
   "$VIGILCTL" --state-dir "$TMP/state" incidents show "$id" | grep -q '"op":"resolve","by":"carol"' ||
     fail "resolve not in history"
+  # The close deadline, fired, leaves the timer index (it is not claimed again every lease).
+  rsock="$TMP/state/redis/redis.sock"
+  wait_for 20 bash -c "! redis-cli -s '$rsock' --scan --pattern 'vigil:{tm*}:due' |
+    xargs -r -I% redis-cli -s '$rsock' zrange % 0 -1 | grep -q '@close'" ||
+    fail "a fired close deadline stayed in the timer index"
   "$VIGILCTL" --state-dir "$TMP/state" incidents list | grep -q "$ssh_id" && fail "closed incident still listed as open"
   logger --udp --server 127.0.0.1 --port "$uport" --rfc3164 -t sshd -p auth.info \
     "Failed password for root from 192.0.2.77 port 40010 ssh2"

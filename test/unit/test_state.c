@@ -533,6 +533,65 @@ static void test_retry_idempotent(void)
     }
 }
 
+/*
+ * A retried batch runs its jobs again, in order, on state later jobs changed:
+ * an up (nothing armed) then a down (armed). Run again, the up must not disarm
+ * the down's window, and the down must still say ARMED with its deadline.
+ */
+static void test_retry_batch_order(void)
+{
+    const char *p = "t:state:13:";
+    struct vg_state_req arm = {
+        .size = sizeof(arm), .op = VG_ST_ARM, .window_ms = 30000, .flags = VG_STF_KEEP_EVENT};
+    struct vg_state_req disarm = {.size = sizeof(disarm), .op = VG_ST_DISARM};
+    struct vg_state_req seq = {
+        .size = sizeof(seq), .op = VG_ST_SEQUENCE, .n_steps = 2, .window_ms = 10000};
+
+    CHECK_OUT(run_as(p, RULE, "k", &disarm, T0, "up-1", NULL), VG_SV_NONE, 0);
+    CHECK_OUT(run_as(p, RULE, "k", &arm, T0 + 1, "down-1", EV_ONE), VG_SV_ARMED, 0);
+    CHECK_OUT(run_as(p, RULE, "k", &disarm, T0, "up-1", NULL), VG_SV_NONE, 0);
+    CHECK_OUT(run_as(p, RULE, "k", &arm, T0 + 1, "down-1", EV_ONE), VG_SV_ARMED, 0);
+    CU_ASSERT_EQUAL(last.set_due, T0 + 30001);
+    /* Still armed: a second down is ignored. */
+    CHECK_OUT(run(p, "k", &arm, T0 + 2), VG_SV_NONE, 0);
+
+    /* A then B fired; run again, A must not leave a half sequence behind. */
+    seq.step = 0;
+    CHECK_OUT(run_as(p, RULE, "s", &seq, T0, "a-1", NULL), VG_SV_NONE, 1);
+    seq.step = 1;
+    CHECK_OUT(run_as(p, RULE, "s", &seq, T0 + 1, "b-1", NULL), VG_SV_FIRED, 2);
+    seq.step = 0;
+    CHECK_OUT(run_as(p, RULE, "s", &seq, T0, "a-1", NULL), VG_SV_NONE, 1);
+    seq.step = 1;
+    CHECK_OUT(run_as(p, RULE, "s", &seq, T0 + 1, "b-1", NULL), VG_SV_FIRED, 2);
+    CHECK_OUT(run(p, "s", &seq, T0 + 4), VG_SV_NONE, 0);
+}
+
+/* Firing a deadline keeps the key's lifetime (it does not shorten it to the firing's). */
+static void test_fire_keeps_ttl(void)
+{
+    const char *p = "t:state:14:";
+    struct vg_state_req beat = {.size = sizeof(beat), .op = VG_ST_HEARTBEAT, .window_ms = 1000};
+    struct sbuf k = {0};
+    char hex[17];
+    redisReply *r;
+
+    state_pending_free(&last);
+    CU_ASSERT_EQUAL_FATAL(finish(p, state_begin(st, p, RULE, "h", 1, &beat, T0, "hb-1", EV_ONE,
+                                                strlen(EV_ONE), 86400000, 0, &last)),
+                          VG_OK);
+    memcpy(hex, last.tag, sizeof(hex));
+    CU_ASSERT_EQUAL(fire(p, RULE, "h", 1, "", T0 + 1000, 0), VG_OK);
+    CU_ASSERT_EQUAL_FATAL(last.n_out, 1);
+    CHECK_OUT(out_at(0), VG_SV_EXPIRED, 0);
+    sbuf_printf(&k, "%s{%s}:st", p, hex);
+    r = store_cmdf(st, "PTTL %s", k.buf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_TRUE(r->type == REDIS_REPLY_INTEGER && r->integer > 3600000);
+    freeReplyObject(r);
+    sbuf_free(&k);
+}
+
 /* A key holding a NUL byte (an SNMP octet string, say) keeps its deadline whole. */
 static void test_nul_key(void)
 {
@@ -698,5 +757,7 @@ void suite_state(void)
     CU_add_test(s, "retry_idempotent", test_retry_idempotent);
     CU_add_test(s, "timer_claim", test_timer_claim);
     CU_add_test(s, "nul_key", test_nul_key);
+    CU_add_test(s, "retry_batch_order", test_retry_batch_order);
+    CU_add_test(s, "fire_keeps_ttl", test_fire_keeps_ttl);
     CU_add_test(s, "check", test_check);
 }

@@ -197,7 +197,12 @@ struct vg_state_req {
     uint32_t n_steps;    /* SEQUENCE: steps in the sequence (2 or more) */
     uint32_t flags;      /* VG_STF_* */
     uint32_t cookie;     /* the plugin's own tag, returned in the result */
+    size_t value_len;    /* bytes of value (it may hold NULs); 0: strlen(value) */
 };
+
+/** Largest threshold and longest window a state request may ask for. @since 1.1 */
+#define VG_STATE_THRESHOLD_MAX 1000000
+#define VG_STATE_WINDOW_MAX_MS (INT64_C(3660) * 86400 * 1000) /* ten years */
 
 /** The outcome of one state operation or one deadline. @since 1.1 */
 struct vg_state_result {

@@ -42,8 +42,8 @@ static int absence_create(struct vg_ctx *ctx, const void *config, void **state)
     char window[32];
     int severity;
 
-    if (cfg->window_ms <= 0) {
-        vg_set_error(ctx, "window must be longer than 0");
+    if (cfg->window_ms <= 0 || cfg->window_ms > VG_STATE_WINDOW_MAX_MS) {
+        vg_set_error(ctx, "window must be longer than 0 and at most ten years");
         return VG_EINVAL;
     }
     if (vg_severity_option(ctx, cfg->severity, &severity) != VG_OK) {

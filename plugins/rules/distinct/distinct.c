@@ -59,12 +59,16 @@ static int distinct_create(struct vg_ctx *ctx, const void *config, void **state)
         vg_set_error(ctx, "field must name an event field, e.g. \"host.name\"");
         return VG_EINVAL;
     }
-    if (cfg->count < 2) {
-        vg_set_error(ctx, "count must be at least 2, not %" PRId64, cfg->count);
+    if (cfg->count < 2 || cfg->count > VG_STATE_THRESHOLD_MAX) {
+        vg_set_error(ctx, "count must be 2..%d, not %" PRId64, VG_STATE_THRESHOLD_MAX, cfg->count);
         return VG_EINVAL;
     }
-    if (cfg->window_ms <= 0) {
-        vg_set_error(ctx, "window must be longer than 0");
+    if (cfg->suppress_ms < 0 || cfg->suppress_ms > VG_STATE_WINDOW_MAX_MS) {
+        vg_set_error(ctx, "suppress must be 0 .. ten years");
+        return VG_EINVAL;
+    }
+    if (cfg->window_ms <= 0 || cfg->window_ms > VG_STATE_WINDOW_MAX_MS) {
+        vg_set_error(ctx, "window must be longer than 0 and at most ten years");
         return VG_EINVAL;
     }
     if (vg_severity_option(ctx, cfg->severity, &severity) != VG_OK) {
@@ -97,6 +101,7 @@ static int distinct_on_event(struct vg_ctx *ctx, void *state, const struct vg_ev
     struct vg_state_req req = {.size = sizeof(req),
                                .op = VG_ST_DISTINCT,
                                .value = value.ptr,
+                               .value_len = value.len,
                                .window_ms = st->cfg->window_ms,
                                .threshold = st->cfg->count,
                                .suppress_ms = st->suppress_ms};

@@ -112,7 +112,7 @@ static int pair_check(struct vg_ctx *ctx, const struct pair_config *cfg, int *ex
         vg_set_error(ctx, "mode \"%s\" is not one of clear, expect", cfg->mode);
         return VG_EINVAL;
     }
-    if (*expect && cfg->window_ms <= 0) {
+    if (*expect && (cfg->window_ms <= 0 || cfg->window_ms > VG_STATE_WINDOW_MAX_MS)) {
         vg_set_error(ctx, "window is required (and longer than 0) with mode \"expect\"");
         return VG_EINVAL;
     }

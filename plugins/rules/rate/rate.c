@@ -49,12 +49,16 @@ static const struct vg_option rate_options[] = {
 
 static int rate_check(struct vg_ctx *ctx, const struct rate_config *cfg)
 {
-    if (cfg->count < 1) {
-        vg_set_error(ctx, "count must be at least 1, not %" PRId64, cfg->count);
+    if (cfg->count < 1 || cfg->count > VG_STATE_THRESHOLD_MAX) {
+        vg_set_error(ctx, "count must be 1..%d, not %" PRId64, VG_STATE_THRESHOLD_MAX, cfg->count);
         return VG_EINVAL;
     }
-    if (cfg->window_ms <= 0) {
-        vg_set_error(ctx, "window must be longer than 0");
+    if (cfg->clear_window_ms < 0 || cfg->clear_window_ms > VG_STATE_WINDOW_MAX_MS) {
+        vg_set_error(ctx, "clear_window must be 0 .. ten years");
+        return VG_EINVAL;
+    }
+    if (cfg->window_ms <= 0 || cfg->window_ms > VG_STATE_WINDOW_MAX_MS) {
+        vg_set_error(ctx, "window must be longer than 0 and at most ten years");
         return VG_EINVAL;
     }
     if (cfg->clear_count < 0 || cfg->clear_count >= cfg->count) {

@@ -158,6 +158,10 @@ static int suppress_check(struct vg_ctx *ctx, const struct suppress_config *cfg)
             return VG_EINVAL;
         }
     }
+    if (cfg->lifetime_ms < 0 || cfg->lifetime_ms > VG_STATE_WINDOW_MAX_MS) {
+        vg_set_error(ctx, "lifetime must be 0 .. ten years");
+        return VG_EINVAL;
+    }
     if (cfg->lifetime_ms == 0 && cfg->start.n > 0 && cfg->end.n == 0) {
         vg_set_error(ctx, "lifetime 0 (until deleted) needs end events to delete the context");
         return VG_EINVAL;

@@ -48,12 +48,16 @@ static int threshold_create(struct vg_ctx *ctx, const void *config, void **state
     char window[32];
     int severity;
 
-    if (cfg->count < 1) {
-        vg_set_error(ctx, "count must be at least 1, not %" PRId64, cfg->count);
+    if (cfg->count < 1 || cfg->count > VG_STATE_THRESHOLD_MAX) {
+        vg_set_error(ctx, "count must be 1..%d, not %" PRId64, VG_STATE_THRESHOLD_MAX, cfg->count);
         return VG_EINVAL;
     }
-    if (cfg->window_ms <= 0) {
-        vg_set_error(ctx, "window must be longer than 0");
+    if (cfg->suppress_ms < 0 || cfg->suppress_ms > VG_STATE_WINDOW_MAX_MS) {
+        vg_set_error(ctx, "suppress must be 0 .. ten years");
+        return VG_EINVAL;
+    }
+    if (cfg->window_ms <= 0 || cfg->window_ms > VG_STATE_WINDOW_MAX_MS) {
+        vg_set_error(ctx, "window must be longer than 0 and at most ten years");
         return VG_EINVAL;
     }
     if (vg_severity_option(ctx, cfg->severity, &severity) != VG_OK) {
