@@ -193,6 +193,23 @@ hostile)
   wait_for 30 grep -q '192.0.2.99' "$TMP/hostile.out" || fail "valid message after garbage not correlated"
   kill -0 "$VPID" || fail "vigild died"
   kill -TERM "$VPID"; wait "$VPID" || fail "vigild exit status after hostile input"
+  # Hostile values in correlation keys: separators, escapes, unit separators and random
+  # bytes in an interface name reach the state scripts and the deadline index; each
+  # expired window still fires once, for its own key.
+  state_rules
+  start_vigild hkeys --state-dir "$TMP/state2" --listen-udp 127.0.0.1:0 --listen-tcp 127.0.0.1:0 \
+    --rules "$TMP/state-rules.json"
+  wait_for 20 grep -q "listening for syslog on tcp" "$TMP/hkeys.err" || fail "vigild did not start"
+  port=$(listen_port hkeys tcp)
+  odd=$(head -c 300 /dev/urandom | tr -d ',\n\r\000' | head -c 120)
+  { link_line sw1 'Gi0/1|x=y\z' down; link_line sw1 "$(printf 'Gi\0370/2')" down
+    link_line sw1 "Gi$odd" down; } >/dev/tcp/127.0.0.1/"$port"
+  wait_for 20 has_at_least "$TMP/hkeys.out" '"rule":{"name":"port"' 3 ||
+    fail "windows with hostile keys did not fire: $(cat "$TMP/hkeys.out")"
+  grep -q '"interface.name":"Gi0/1|x=y\\\\z"' "$TMP/hkeys.out" || fail "a key with | = \\ was altered"
+  grep -q '"interface.name":"Gi\\u001f0/2"' "$TMP/hkeys.out" || fail "a key with a unit separator was altered"
+  kill -TERM "$VPID"; wait "$VPID" || fail "vigild exit status after hostile keys"
+  [ "$(grep -c '"transition":"open"' "$TMP/hkeys.out")" -eq 3 ] || fail "a hostile key fired twice"
   ;;
 redis_down)
   sock="$TMP/ext.sock"
