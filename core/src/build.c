@@ -15,7 +15,8 @@ struct vg_event *build_event(const struct normalizer *nz, const struct build_opt
     struct vg_event *ev;
 
     *flags = 0;
-    if (len > 0 && data[0] == '{' && transport == RAW_FILE) {
+    /* Replay lines may be JSON events; the trap receiver hands over nothing else. */
+    if (len > 0 && data[0] == '{' && (transport == RAW_FILE || transport == RAW_SNMP)) {
         char err[256];
 
         ev = event_from_json(data, len, err, sizeof(err));
@@ -52,7 +53,11 @@ struct vg_event *build_event(const struct normalizer *nz, const struct build_opt
     } else if (transport == RAW_TCP) {
         event_set_strz(ev, "network.transport", "tcp");
     }
-    if (transport != RAW_FILE) {
+    if (transport == RAW_SNMP) {
+        /* Not JSON after all (cannot happen with trap.c's output): keep what is known. */
+        event_set_strz(ev, "network.transport", "udp");
+        event_set_strz(ev, "network.protocol", "snmp");
+    } else if (transport != RAW_FILE) {
         event_set_strz(ev, "network.protocol", "syslog");
     }
     if (truncated) {

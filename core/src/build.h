@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * From raw bytes to a normalized event: a syslog line (parsed, then
- * normalized) or, for replay files, a JSON event. Shared by the daemon's
+ * normalized) or a JSON event (a replay file's line, or a trap the SNMP
+ * receiver converted). Shared by the daemon's
  * pipeline and vigilctl parse, so both print the same events.
  */
 #ifndef VG_CORE_BUILD_H
@@ -29,7 +30,8 @@ struct build_opts {
 
 /*
  * Build the event of one message. transport is enum raw_transport; peer may be
- * NULL. JSON events are accepted only from files (RAW_FILE). Never NULL.
+ * NULL. JSON events are accepted only from files (RAW_FILE) and from the trap
+ * receiver (RAW_SNMP), never from the network's syslog listeners. Never NULL.
  */
 struct vg_event *build_event(const struct normalizer *nz, const struct build_opts *o,
                              const char *data, size_t len, int64_t recv_ms,

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "input.h"
 #include "util.h"
 
 #define CONFIG_MAX_PATHS 32
@@ -16,6 +17,19 @@
 struct strvec {
     size_t n;                  /* entries */
     char *v[CONFIG_MAX_PATHS]; /* owned strings */
+};
+
+/* The "snmp" section: the trap receiver (see struct snmp_trap_cfg). */
+struct vg_snmp_config {
+    struct strvec listen;                    /* "udp:127.0.0.1:1162"; empty: no receiver */
+    struct snmp_trap_community *communities; /* v1/v2c access (owned) */
+    size_t n_communities;                    /* entries in communities */
+    struct snmp_trap_user *users;            /* v3 users (owned; keys included) */
+    size_t n_users;                          /* entries in users */
+    char *engine_id;                         /* "0x..." or NULL: derived from the host name */
+    char *vigil_mib_dir;                     /* contrib/mibs of the source tree, or installed */
+    struct strvec mib_dirs;                  /* further MIB directories */
+    int configured;                          /* 1: set in the config file or on the command line */
 };
 
 struct vg_config {
@@ -39,6 +53,9 @@ struct vg_config {
     int max_clients;           /* TCP clients */
     int log_level;             /* 3..7 */
     int default_tz_min;        /* zone of stamps without one */
+
+    /* The SNMP trap receiver. */
+    struct vg_snmp_config snmp; /* listen, policy, users, MIBs */
 };
 
 /* Fill the built-in defaults (paths of the build tree when run from it). */
@@ -54,5 +71,11 @@ void strvec_clear(struct strvec *v);
 int config_split_hostport(const char *s, char *host, size_t host_len, int *port);
 /* The URL of the embedded Redis of a state directory. */
 char *config_embedded_url(const char *state_dir);
+/*
+ * The trap receiver's view of c->snmp, pointing into c (valid while c is).
+ * listen receives the addresses' pointers (at most CONFIG_MAX_PATHS).
+ */
+void config_snmp_trap_cfg(const struct vg_config *c, struct snmp_trap_cfg *out,
+                          const char **listen);
 
 #endif /* VG_CORE_CONFIG_H */

@@ -57,6 +57,9 @@ static void usage(FILE *f)
                "      --events-out FILE  every normalized event as a JSON line ('-': stdout)\n"
                "      --listen-udp A:P   syslog over UDP (repeatable; default 127.0.0.1:5514)\n"
                "      --listen-tcp A:P   syslog over TCP (repeatable; default 127.0.0.1:5514)\n"
+               "      --listen-snmp ADDR SNMP traps and informs, udp:ADDRESS:PORT or\n"
+               "                         udp6:[ADDRESS]:PORT (repeatable; replaces snmp.listen;\n"
+               "                         default udp:127.0.0.1:1162; 'none': no trap receiver)\n"
                "      --workers N        correlation threads (default 2); in replay, default 1,\n"
                "                         which prints records in input order (more: each key's\n"
                "                         records in order, keys interleaved)\n"
@@ -81,6 +84,7 @@ enum {
     OPT_EVENTS,
     OPT_UDP,
     OPT_TCP,
+    OPT_SNMP,
     OPT_WORKERS,
     OPT_MAXMSG,
     OPT_CHECK,
@@ -103,6 +107,7 @@ static const struct option long_opts[] = {
     {"events-out", required_argument, NULL, OPT_EVENTS},
     {"listen-udp", required_argument, NULL, OPT_UDP},
     {"listen-tcp", required_argument, NULL, OPT_TCP},
+    {"listen-snmp", required_argument, NULL, OPT_SNMP},
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"max-message", required_argument, NULL, OPT_MAXMSG},
     {"check", no_argument, NULL, OPT_CHECK},
@@ -132,7 +137,7 @@ static long parse_num(const char *s, const char *what, long min, long max)
 static void parse_args(int argc, char **argv, struct vg_config *c, struct opts *o)
 {
     int replaced_rules = 0, replaced_norm = 0, replaced_plug = 0, replaced_udp = 0,
-        replaced_tcp = 0;
+        replaced_tcp = 0, replaced_snmp = 0;
     struct diag diag = {0};
     int ch;
 
@@ -205,6 +210,21 @@ static void parse_args(int argc, char **argv, struct vg_config *c, struct opts *
             break;
         case OPT_TCP:
             strvec_set(&c->tcp, optarg, &replaced_tcp);
+            break;
+        case OPT_SNMP:
+            c->snmp.configured = 1;
+            if (strcmp(optarg, "none") == 0) {
+                strvec_clear(&c->snmp.listen);
+                replaced_snmp = 1;
+            } else {
+                char err[256];
+
+                if (snmp_trap_check_listen(optarg, err, sizeof(err)) != 0) {
+                    fprintf(stderr, "vigild: --listen-snmp: %s\n", err);
+                    exit(2);
+                }
+                strvec_set(&c->snmp.listen, optarg, &replaced_snmp);
+            }
             break;
         case OPT_WORKERS:
             c->workers = (int)parse_num(optarg, "--workers", 1, 64);
@@ -313,8 +333,40 @@ static int start_listeners(struct vg_config *c, struct engine *eng, struct liste
     return 0;
 }
 
-/* Append the counters of each listener as a JSON array. */
-static void listeners_json(struct listener **ls, size_t n, struct sbuf *b)
+/* Start the SNMP trap receiver when addresses are configured; 0 or -1. */
+static int start_traps(const struct vg_config *c, struct engine *eng, struct snmp_trap **out)
+{
+    const char *listen[CONFIG_MAX_PATHS];
+    struct snmp_trap_cfg tc;
+    char err[512];
+    size_t i;
+
+    *out = NULL;
+    if (c->snmp.listen.n == 0) {
+        return 0;
+    }
+    config_snmp_trap_cfg(c, &tc, listen);
+    *out = snmp_trap_start(&tc, engine_sink(eng), err, sizeof(err));
+    if (*out == NULL && !c->snmp.configured) {
+        /* Nobody asked for traps: the default port taken (another vigild) is no reason to stop. */
+        log_msg(4,
+                "%s; running without the SNMP trap receiver (configure snmp.listen, or "
+                "--listen-snmp none to silence this)",
+                err);
+        return 0;
+    }
+    if (*out == NULL) {
+        log_msg(3, "%s", err);
+        return -1;
+    }
+    for (i = 0; i < snmp_trap_count(*out); i++) {
+        log_msg(6, "listening for SNMP traps on %s", snmp_trap_name(*out, i));
+    }
+    return 0;
+}
+
+/* Append the counters of each listener (the trap receiver's addresses last) as a JSON array. */
+static void listeners_json(struct listener **ls, size_t n, struct snmp_trap *traps, struct sbuf *b)
 {
     size_t i;
 
@@ -337,11 +389,14 @@ static void listeners_json(struct listener **ls, size_t n, struct sbuf *b)
                     (unsigned long long)atomic_load(&s->bad_frames),
                     (unsigned long long)atomic_load(&s->errors));
     }
+    if (traps != NULL) {
+        snmp_trap_stats_json(traps, b, n == 0);
+    }
     sbuf_addc(b, ']');
 }
 
 static void publish_stats(struct engine *eng, struct store *st, const char *prefix,
-                          struct listener **ls, size_t n_ls)
+                          struct listener **ls, size_t n_ls, struct snmp_trap *traps)
 {
     struct sbuf b = {0};
     char host[64] = "localhost";
@@ -353,7 +408,7 @@ static void publish_stats(struct engine *eng, struct store *st, const char *pref
     /* The engine's object gets one more member: the listeners. */
     b.len--;
     sbuf_adds(&b, ",\"listeners\":");
-    listeners_json(ls, n_ls, &b);
+    listeners_json(ls, n_ls, traps, &b);
     sbuf_addc(&b, '}');
     {
         const char *a[] = {"SET", key, b.buf, "EX", "60"};
@@ -370,6 +425,7 @@ static void publish_stats(struct engine *eng, struct store *st, const char *pref
 static int run_daemon(struct vg_config *c, struct engine *eng, const char *url)
 {
     struct listener *ls[2 * CONFIG_MAX_PATHS];
+    struct snmp_trap *traps = NULL;
     size_t n_ls = 0;
     size_t i;
     sigset_t set;
@@ -378,7 +434,8 @@ static int run_daemon(struct vg_config *c, struct engine *eng, const char *url)
     int64_t last = 0;
     int rc = 0;
 
-    if (engine_start(eng) != 0 || start_listeners(c, eng, ls, &n_ls) != 0) {
+    if (engine_start(eng) != 0 || start_listeners(c, eng, ls, &n_ls) != 0 ||
+        start_traps(c, eng, &traps) != 0) {
         rc = -1;
         goto out;
     }
@@ -393,7 +450,7 @@ static int run_daemon(struct vg_config *c, struct engine *eng, const char *url)
         int sig;
 
         if (time_mono_ms() - last >= 1000) {
-            publish_stats(eng, st, c->prefix, ls, n_ls);
+            publish_stats(eng, st, c->prefix, ls, n_ls, traps);
             last = time_mono_ms();
         }
         sig = sigtimedwait(&set, NULL, &ts);
@@ -406,8 +463,9 @@ static int run_daemon(struct vg_config *c, struct engine *eng, const char *url)
             log_msg(6, "SIGHUP: configuration reload is not supported yet; restart vigild");
         }
     }
-    publish_stats(eng, st, c->prefix, ls, n_ls);
+    publish_stats(eng, st, c->prefix, ls, n_ls, traps);
 out:
+    snmp_trap_stop(traps);
     for (i = 0; i < n_ls; i++) {
         listener_stop(ls[i]);
     }

@@ -777,3 +777,17 @@ const char *sockaddr_ip_str(const struct sockaddr *sa, char *out, size_t out_len
     }
     return out;
 }
+
+int socket_bound_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+        return -1;
+    }
+    if (ss.ss_family == AF_INET6) {
+        return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
+    }
+    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
+}

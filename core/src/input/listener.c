@@ -125,20 +125,6 @@ static void set_options(struct listener *l)
     }
 }
 
-static int bound_port(int fd)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
-        return -1;
-    }
-    if (ss.ss_family == AF_INET6) {
-        return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
-    }
-    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
-}
-
 static void close_fds(struct listener *l)
 {
     if (l->fd >= 0) {
@@ -201,7 +187,7 @@ struct listener *listener_open(const struct listener_cfg *cfg, struct ingest_sin
         snprintf(err, err_len, "cannot listen on %s: %s", l->where, strerror(errno));
         goto out_close;
     }
-    l->port = bound_port(l->fd);
+    l->port = socket_bound_port(l->fd);
     set_where(l, addr, l->port);
     l->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (l->wake_fd < 0) {
