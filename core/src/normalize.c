@@ -563,6 +563,7 @@ static int try_tmpl(const struct normalizer *nz, const struct tmpl *t, struct vg
         uint32_t g = t->caps[i].group;
         PCRE2_SIZE s;
         PCRE2_SIZE e;
+        size_t sign;
 
         if (g >= (uint32_t)rc || g >= MAX_GROUPS) {
             continue;
@@ -572,8 +573,10 @@ static int try_tmpl(const struct normalizer *nz, const struct tmpl *t, struct vg
         if (s == PCRE2_UNSET || e < s) {
             continue;
         }
-        if (t->caps[i].is_int && e - s > 0 && e - s < 19 &&
-            strspn(msg + s, "0123456789") >= e - s) {
+        /* An optional minus sign: signed gauges (a -5 V rail reads -4410 mV). */
+        sign = e - s > 1 && msg[s] == '-';
+        if (t->caps[i].is_int && e - s > sign && e - s < 19 &&
+            strspn(msg + s + sign, "0123456789") >= e - s - sign) {
             event_set_int(ev, t->caps[i].field, strtoll(msg + s, NULL, 10));
         } else {
             event_set_str(ev, t->caps[i].field, msg + s, e - s);
@@ -655,14 +658,29 @@ int normalize_check_samples(const struct normalizer *nz, struct diag *diag, size
 
         for (k = 0; k < t->n_samples; k++) {
             const struct sample *s = &t->samples[k];
-            struct vg_event *ev = event_new();
+            struct vg_event *ev;
             struct fjson_object_iterator it;
             struct fjson_object_iterator end;
             int ok = 1;
 
             (*n_samples)++;
-            syslog_parse(s->line, strlen(s->line), &opts, ev);
-            normalize_event(nz, ev);
+            if (s->line[0] == '{') {
+                /* A JSON event, as the SNMP trap receiver or a replay file gives it. */
+                char err[256];
+
+                ev = event_from_json(s->line, strlen(s->line), err, sizeof(err));
+                if (ev == NULL) {
+                    diag_add(diag, "%s (template %s): %s", s->where, t->name, err);
+                    failed++;
+                    continue;
+                }
+            } else {
+                ev = event_new();
+                syslog_parse(s->line, strlen(s->line), &opts, ev);
+            }
+            if (event_get(ev, "event.action").ptr == NULL) {
+                normalize_event(nz, ev);
+            }
             it = fjson_object_iter_begin(s->expect);
             end = fjson_object_iter_end(s->expect);
             for (; !fjson_object_iter_equal(&it, &end); fjson_object_iter_next(&it)) {
