@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syslog.h> /* not <syslog.h>: core/src/syslog.h shadows it */
 
 #include <vigil/version.h>
 
@@ -23,6 +24,8 @@
 #include "ruletest.h"
 #include "session.h"
 #include "store.h"
+#include "trap.h"
+#include "traphandle.h"
 
 /* Longest input line kept by parse (the rest is cut and vigil.truncated set). */
 #define PARSE_LINE_MAX (256 * 1024)
@@ -51,6 +54,12 @@ static void usage(FILE *f)
             "                                 opens a new incident); recorded in the history\n"
             "  incidents note ID [--by NAME] TEXT...   add a note to the history\n"
             "  stats                          counters of the running vigild instances\n"
+            "  trap-handle [--target ADDR] [--community C]\n"
+            "        an snmptrapd traphandle: read one trap from stdin (snmptrapd's handler\n"
+            "        input) and send it to vigild's trap port as SNMPv2c with\n"
+            "        snmpTrapAddress.0 set to the original agent (default target\n"
+            "        udp:127.0.0.1:1162, community public); MIBs from the config's snmp\n"
+            "        section; failures go to stderr and syslog\n"
             "\n"
             "  -c, --config FILE   vigild's config (for Redis, rules and templates)\n"
             "      --redis URL     Redis of the vigild to ask (default: the embedded one)\n"
@@ -61,16 +70,18 @@ static void usage(FILE *f)
 }
 
 struct ctl {
-    struct vg_config c; /* configuration */
-    int replaced_rules; /* --rules given */
-    int replaced_norm;  /* --normalize given */
-    int replaced_plug;  /* --plugins given */
-    int unmatched;      /* parse --unmatched */
-    int brief;          /* incidents list --brief */
-    int year;           /* rule test --year */
-    int run_tests;      /* rule lint --test */
-    const char *by;     /* incidents ack/note/close --by */
-    long limit;         /* incidents list --limit */
+    struct vg_config c;    /* configuration */
+    int replaced_rules;    /* --rules given */
+    int replaced_norm;     /* --normalize given */
+    int replaced_plug;     /* --plugins given */
+    int unmatched;         /* parse --unmatched */
+    int brief;             /* incidents list --brief */
+    int year;              /* rule test --year */
+    int run_tests;         /* rule lint --test */
+    const char *by;        /* incidents ack/note/close --by */
+    const char *target;    /* trap-handle --target */
+    const char *community; /* trap-handle --community */
+    long limit;            /* incidents list --limit */
 };
 
 enum {
@@ -86,6 +97,8 @@ enum {
     OPT_YEAR,
     OPT_TEST,
     OPT_BY,
+    OPT_TARGET,
+    OPT_COMMUNITY,
 };
 
 static const struct option long_opts[] = {
@@ -102,6 +115,8 @@ static const struct option long_opts[] = {
     {"year", required_argument, NULL, OPT_YEAR},
     {"test", no_argument, NULL, OPT_TEST},
     {"by", required_argument, NULL, OPT_BY},
+    {"target", required_argument, NULL, OPT_TARGET},
+    {"community", required_argument, NULL, OPT_COMMUNITY},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -406,6 +421,68 @@ static int cmd_incidents(struct ctl *x, int argc, char **argv)
     return rc == VG_OK ? 0 : 1;
 }
 
+/* A trap-handle failure: stderr, and syslog, since snmptrapd drops a handler's output. */
+static int trap_handle_fail(const char *why)
+{
+    fprintf(stderr, "vigilctl trap-handle: %s; trap dropped\n", why);
+    openlog("vigilctl-trap-handle", LOG_PID, LOG_DAEMON);
+    syslog(LOG_ERR, "%s; trap dropped", why);
+    closelog();
+    return 1;
+}
+
+/*
+ * trap-handle: snmptrapd's handler input on stdin back into a trap for
+ * vigild's receiver (see traphandle.h), so policy, MIBs and templates are the
+ * receiver's.
+ */
+static int cmd_trap_handle(struct ctl *x, int argc)
+{
+    struct snmp_trap_cfg sc;
+    const char *listen[CONFIG_MAX_PATHS];
+    struct trap_mib_cfg mc;
+    struct th_trap t;
+    char *buf = xmalloc(TH_INPUT_MAX + 1);
+    size_t len = 0;
+    size_t got;
+    char err[512];
+    int rc = 1;
+
+    if (argc != 0) {
+        free(buf);
+        fprintf(stderr, "usage: vigilctl trap-handle [--target ADDR] [--community C]\n");
+        return 1;
+    }
+    while (len < TH_INPUT_MAX && (got = fread(buf + len, 1, TH_INPUT_MAX - len, stdin)) > 0) {
+        len += got;
+    }
+    if (len == TH_INPUT_MAX && fgetc(stdin) != EOF) {
+        free(buf);
+        return trap_handle_fail("handler input over 65536 bytes (TH_INPUT_MAX)");
+    }
+    buf[len] = '\0';
+    if (traphandle_parse(buf, len, &t, err, sizeof(err)) != 0) {
+        free(buf);
+        return trap_handle_fail(err);
+    }
+    free(buf);
+    config_snmp_trap_cfg(&x->c, &sc, listen);
+    memset(&mc, 0, sizeof(mc));
+    mc.vigil_dir = sc.vigil_mib_dir;
+    mc.dirs = sc.mib_dirs;
+    mc.n_dirs = sc.n_mib_dirs;
+    trap_library_init(&mc);
+    if (traphandle_send(&t, x->target != NULL ? x->target : "udp:127.0.0.1:1162",
+                        x->community != NULL ? x->community : "public", err, sizeof(err)) != 0) {
+        trap_handle_fail(err);
+    } else {
+        rc = 0;
+    }
+    trap_library_shutdown();
+    traphandle_free(&t);
+    return rc;
+}
+
 static int cmd_stats(struct ctl *x)
 {
     struct store *st = connect_redis(x);
@@ -534,6 +611,12 @@ int main(int argc, char **argv)
             case OPT_BY:
                 x.by = optarg;
                 break;
+            case OPT_TARGET:
+                x.target = optarg;
+                break;
+            case OPT_COMMUNITY:
+                x.community = optarg;
+                break;
             case OPT_YEAR:
                 x.year = (int)strtol(optarg, NULL, 10);
                 if (x.year < 1970 || x.year > 9999) {
@@ -578,6 +661,8 @@ int main(int argc, char **argv)
             rc = cmd_incidents(&x, sub_argc, sub_argv);
         } else if (strcmp(cmd, "stats") == 0) {
             rc = cmd_stats(&x);
+        } else if (strcmp(cmd, "trap-handle") == 0) {
+            rc = cmd_trap_handle(&x, sub_argc);
         } else {
             fprintf(stderr, "vigilctl: unknown command \"%s\"; see vigilctl --help\n", cmd);
         }
