@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: MIT
 # The SNMP trap receiver against the real net-snmp tools (Debian package snmp).
 # Usage: traps.sh VIGILD VIGILCTL SRCDIR VG_TRAP_BLAST
-#  1. vigild with its own state directory, embedded Redis, an empty rules directory and a
-#     config with a community per network and a v3 user (authPriv, SHA/AES, a fixed engine id):
+#  1. vigild with its own state directory, embedded Redis, the shipped trap templates, one
+#     rule (an incident per agent, action and version) and a config with a community per
+#     network and v3 users (authPriv, SHA/AES and SHA-256/AES-256, fixed engine ids):
 #     snmptrap -v 1, snmptrap -v 2c (forwarded: snmpTrapAddress.0), snmpinform -v 2c (must be
 #     acknowledged), snmptrap -v 3 -l authPriv and snmpinform -v 3 each give one event with
-#     the contract's fields; no community or key anywhere in events or logs.
+#     the contract's fields, normalized (link.down, link.up, device.restart with interface
+#     fields), and the incidents they open; no community or key anywhere in events or logs.
 #  2. Wrong community, community from the wrong network, wrong v3 auth key, wrong v3 privacy
 #     key, unknown user, noAuthNoPriv and authNoPriv where authPriv is required, a GET:
 #     no event, each counted under its reason in vigilctl stats.
@@ -80,6 +82,15 @@ if "$VIGILD" --listen-snmp 'udp:localhost:162' --check >/dev/null 2>&1; then fai
 
 # ---- 1. accepted notifications ----
 mkdir "$TMP/rules"
+# One incident per (agent, what happened, SNMP version): each kind of notification must get
+# through the shipped trap templates to a rule.
+cat >"$TMP/rules/traps.json" <<'JSON'
+{"rules": [{"name": "trap-seen", "plugin": "single",
+  "match": {"event.action": ["link.down", "link.up", "device.restart"]},
+  "key": ["host.name", "event.action", "snmp.version"],
+  "incident": {"title": "${event.action} from ${host.name} (${snmp.version})",
+               "severity": "medium", "class": "lan_outage", "procedure": "5.2.6"}}]}
+JSON
 ENGINE=0x80001f8803aabbccddeeff
 cat >"$TMP/vigild.json" <<JSON
 {"snmp": {
@@ -155,6 +166,27 @@ expect v3-port snmp.trap_oid 1.3.6.1.6.3.1.1.5.1
 expect v3-inform-port snmp.security_name nocv3
 expect v3-inform-port snmp.trap_oid 1.3.6.1.6.3.1.1.5.2
 expect v3-sha256-port snmp.security_name noc256
+# Normalized by the shipped templates (rules/normalize/snmp-traps.json) ...
+expect v1-port event.action link.down
+expect v1-port interface.index 3
+expect v1-port interface.name v1-port
+expect v1-port host.name 192.0.2.10
+expect v2c-port event.action link.down
+expect v2c-port interface.index 4
+expect v2c-port host.name 198.51.100.7
+expect inform-port event.action link.up
+expect inform-port interface.name inform-port
+expect v3-port event.action device.restart
+expect v3-inform-port event.action device.restart
+# ... and correlated: one incident per agent, action and version (3 v3 restarts: one, count 3).
+for t in "link.down from 192.0.2.10 (1)" "link.down from 198.51.100.7 (2c)" \
+         "link.up from 127.0.0.1 (2c)" "device.restart from 127.0.0.1 (3)"; do
+  wait_for 30 grep -qF "\"title\":\"$t\"" "$TMP/main.out" || fail "no incident '$t': $(cat "$TMP/main.out")"
+  [ "$(grep -F "\"title\":\"$t\"" "$TMP/main.out" | grep -c '"transition":"open"')" -eq 1 ] ||
+    fail "incident '$t' opened more than once"
+done
+wait_for 30 grep -q '"title":"device.restart from 127.0.0.1 (3)".*"count":3' "$TMP/main.out" ||
+  fail "the three v3 restarts are not one incident of count 3: $(cat "$TMP/main.out")"
 # With vigil's MIB modules the trap and the objects have names, enum values their labels.
 if [ -f "$SRC/contrib/mibs/IF-MIB.txt" ]; then
   expect v1-port snmp.trap_name IF-MIB::linkDown
