@@ -8,7 +8,10 @@
 # once from net-snmp's snmptrap, 4 varbinds) at rising rates for SECONDS each. A rate is
 # sustained when every trap sent is received and accepted, none dropped by the kernel or the
 # input queue. Prints each step, the highest sustained rate, and the trap thread's CPU time
-# per trap. RATES="20000 40000" overrides the ladder.
+# per trap. RATES="20000 40000" overrides the ladder. Then, in the same run and the same way,
+# the peer: Debian's snmptrapd (community public, logging every trap to a file with its
+# default format, no handler), also pinned to CPU 0; a trap counts once its line is in the
+# log. PEER=0 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-5}
@@ -85,3 +88,36 @@ awk -v t="$ticks" -v hz="$hz" -v n="$accepted" 'BEGIN {
   if (t > 0) printf "trap thread: %.1f us CPU per trap (%d traps/s per core for the receiver alone)\n",
     t / hz / n * 1e6, n / (t / hz) }'
 echo "engine: $("$vigilctl" --state-dir "$tmp/state" stats | grep -o '"raw_in":[0-9]*,"raw_dropped":[0-9]*')"
+
+[ "${PEER:-1}" = 1 ] || exit 0
+snmptrapd=$(command -v snmptrapd || echo /usr/sbin/snmptrapd)
+[ -x "$snmptrapd" ] || { echo "snmptrapd not installed (apt-get install snmptrapd): no peer figure"; exit 0; }
+kill "$vpid"; wait "$vpid" 2>/dev/null || true; vpid=
+printf 'authCommunity log public\ndoNotRetainNotificationLogs yes\n' >"$tmp/snmptrapd.conf"
+tport=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Proto => "udp", LocalAddr => "127.0.0.1", LocalPort => 0)->sockport')
+SNMP_PERSISTENT_DIR="$tmp/persist" taskset -c 0 "$snmptrapd" -f -C -c "$tmp/snmptrapd.conf" \
+  -Lf "$tmp/snmptrapd.log" "udp:127.0.0.1:$tport" >/dev/null 2>&1 &
+vpid=$!
+for _ in $(seq 100); do grep -q "NET-SNMP version" "$tmp/snmptrapd.log" 2>/dev/null && break; sleep 0.1; done
+hexport=$(printf '%04X' "$tport")
+logged() { grep -c GigabitEthernet0/3 "$tmp/snmptrapd.log" || true; }
+sent=0 pbest=0
+for rate in ${RATES:-20000 30000 40000 50000 60000 80000 100000}; do
+  n=$((rate * secs))
+  d0=$(kdrops) l0=$(logged)
+  taskset -c 1 "$blast" send 127.0.0.1 "$tport" "$n" "$tmp/trap.bin" "$rate" 2>"$tmp/blast.err"
+  sent=$((sent + n))
+  prev=-1 # settled: the log stopped growing, or every trap is logged or dropped
+  for _ in $(seq 600); do
+    cur=$(logged)
+    [ $((cur + $(kdrops))) -ge "$sent" ] && break
+    [ "$cur" -eq "$prev" ] && break
+    prev=$cur
+    sleep 0.5
+  done
+  got=$(( $(logged) - l0 ))
+  printf 'snmptrapd %7d traps/s for %ss: %s, logged %d, lost %d (kernel drops %d)\n' "$rate" "$secs" \
+    "$(grep -o 'in [0-9.]* s ([0-9]*/s)' "$tmp/blast.err")" "$got" $((n - got)) $(( $(kdrops) - d0 ))
+  if [ "$got" -eq "$n" ]; then pbest=$rate; else break; fi
+done
+echo "snmptrapd sustained on one core: $pbest v2c traps/s (no loss); vigild: $best"
