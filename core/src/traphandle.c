@@ -116,7 +116,7 @@ int traphandle_parse(const char *input, size_t len, struct th_trap *t, char *err
             const char *sp = memchr(p, ' ', n);
             struct th_varbind *vb;
 
-            if (sp != NULL && sp[1] == '"') {
+            if (sp != NULL && sp + 1 < p + n && sp[1] == '"') {
                 /* A quoted value may run over lines (long hex strings do). */
                 const char *q = quoted_end(sp + 2, end);
 
@@ -323,7 +323,12 @@ int traphandle_send(const struct th_trap *t, const char *target, const char *com
         has_addr |= strstr(t->varbinds[i].oid, "snmpTrapAddress.0") != NULL ||
                     strcmp(t->varbinds[i].oid, "1.3.6.1.6.3.18.1.3.0") == 0;
     }
-    /* The agent as snmptrapd saw it, unless the trap was forwarded with one already. */
+    /*
+     * The agent as snmptrapd saw it, unless the trap was forwarded with one
+     * already. snmpTrapAddress.0 is an IpAddress (IPv4 only): an IPv6 agent
+     * cannot be named, so vigild sees this handler as the agent (see
+     * traphandle.h).
+     */
     if (!has_addr && t->agent_ip != NULL && strchr(t->agent_ip, ':') == NULL) {
         snmp_add_var(pdu, trap_addr_oid, OID_LENGTH(trap_addr_oid), 'a', t->agent_ip);
     }

@@ -38,7 +38,9 @@ void traphandle_free(struct th_trap *t);
 
 /*
  * Send t as an SNMPv2c trap to target ("udp:127.0.0.1:1162") with community,
- * adding snmpTrapAddress.0 (the agent of line two) unless the trap has one.
+ * adding snmpTrapAddress.0 (the agent of line two) unless the trap has one;
+ * an IPv6 agent cannot be carried there (the type is IPv4 only), so its trap
+ * names the sender of this trap instead (the caller warns).
  * Call trap_library_init first, so MIB names and enum labels resolve. Returns
  * 0, or -1 with a sentence in err.
  */

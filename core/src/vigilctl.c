@@ -477,6 +477,16 @@ static int cmd_trap_handle(struct ctl *x, int argc)
         trap_handle_fail(err);
     } else {
         rc = 0;
+        if (t.agent_ip != NULL && strchr(t.agent_ip, ':') != NULL) {
+            /* snmpTrapAddress.0 holds IPv4 only: said, so merged devices are explained. */
+            fprintf(stderr,
+                    "vigilctl trap-handle: agent %s is IPv6; snmpTrapAddress.0 cannot carry it, "
+                    "so vigild names this host as the agent (use forward mode for IPv6 agents)\n",
+                    t.agent_ip);
+            openlog("vigilctl-trap-handle", LOG_PID, LOG_DAEMON);
+            syslog(LOG_WARNING, "agent %s is IPv6: sent without its address", t.agent_ip);
+            closelog();
+        }
     }
     trap_library_shutdown();
     traphandle_free(&t);

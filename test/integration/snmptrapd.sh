@@ -162,6 +162,10 @@ done
 # A v1 trap snmptrapd converted: its agent address and enterprise are kept, its community not.
 expect th-v1-linkup event.action link.up
 expect th-v1-linkup observer.ip 192.0.2.55
+expect th-v1-linkup snmp.varbinds.1.oid 1.3.6.1.6.3.18.1.3.0
+expect th-v1-linkup snmp.varbinds.2.name SNMPv2-MIB::snmpTrapEnterprise.0
+expect th-v1-linkup snmp.varbinds.2.value 1.3.6.1.4.1.9.1.1
+expect th-v1-linkup snmp.varbinds.3 absent
 grep -q n0c-traps "$TMP/events.jsonl" && fail "a community string reached an event"
 grep -q n0c-traps "$TMP/vigild.err" && fail "a community string reached vigild's log"
 
@@ -172,5 +176,6 @@ if printf 'host\nUDP: [127.0.0.1]:1->[127.0.0.1]:162\nIF-MIB::ifIndex.1 1\n' |
 fi
 grep -q "no snmpTrapOID.0 among the varbinds; trap dropped" "$TMP/th-bad.err" ||
   fail "trap-handle error not clear: $(cat "$TMP/th-bad.err")"
-"$VIGILCTL" trap-handle --help | grep -q "trap-handle" || fail "vigilctl trap-handle --help"
+"$VIGILCTL" --help | grep -q "trap-handle \[--target ADDR\] \[--community C\]" ||
+  fail "vigilctl --help does not document trap-handle"
 echo "snmptrapd: all checks passed"

@@ -81,6 +81,23 @@ static void test_no_agent(void)
     traphandle_free(&t);
 }
 
+/* A varbind line ending at the input's last byte with a space (no value, no newline). */
+static void test_ends_in_space(void)
+{
+    static const char in[] = "h\na\nSNMPv2-MIB::snmpTrapOID.0 x\nIF-MIB::ifDescr.1 ";
+    char *copy = malloc(sizeof(in) - 1);
+    struct th_trap t;
+    char err[256];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+    memcpy(copy, in, sizeof(in) - 1);
+    CU_ASSERT_EQUAL_FATAL(traphandle_parse(copy, sizeof(in) - 1, &t, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(t.n, 2);
+    CU_ASSERT_STRING_EQUAL(t.varbinds[1].value, "");
+    traphandle_free(&t);
+    free(copy);
+}
+
 static void test_refused(void)
 {
     struct th_trap t;
@@ -120,6 +137,7 @@ static void test_random(void)
     for (i = 0; i < 20000; i++) {
         struct th_trap t;
         char err[256];
+        char *copy;
         size_t n;
         size_t k;
 
@@ -137,12 +155,17 @@ static void test_random(void)
                 buf[(seed >> 3) % n] = (char)(seed >> 20);
             }
         }
-        if (traphandle_parse(buf, n, &t, err, sizeof(err)) == 0) {
+        /* An exact-size heap copy, so ASan sees a read past the end. */
+        copy = malloc(n > 0 ? n : 1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+        memcpy(copy, buf, n);
+        if (traphandle_parse(copy, n, &t, err, sizeof(err)) == 0) {
             CU_ASSERT(t.n > 0);
             traphandle_free(&t);
         } else {
             CU_ASSERT(err[0] != '\0');
         }
+        free(copy);
     }
 }
 
@@ -154,6 +177,7 @@ void suite_traphandle(void)
     CU_add_test(s, "named", test_named);
     CU_add_test(s, "numeric_quoted", test_numeric_quoted);
     CU_add_test(s, "no_agent", test_no_agent);
+    CU_add_test(s, "ends_in_space", test_ends_in_space);
     CU_add_test(s, "refused", test_refused);
     CU_add_test(s, "random", test_random);
 }

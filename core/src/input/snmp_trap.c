@@ -44,14 +44,22 @@ enum reason {
     R_BELOW_MIN_LEVEL,
     R_UNSUPPORTED_PDU,
     R_MALFORMED,
+    R_TOO_LARGE,
     R_N,
 };
 
 static const char *const reason_names[R_N] = {
     "bad_community",   "source_denied",    "unknown_user",       "unknown_engine_id",
     "wrong_digest",    "decryption_error", "not_in_time_window", "unsupported_sec_level",
-    "below_min_level", "unsupported_pdu",  "malformed",
+    "below_min_level", "unsupported_pdu",  "malformed",          "too_large",
 };
+
+/*
+ * Largest event one notification may give. Real traps give 1-8 KiB; a trap of
+ * long binary strings grows six-fold (hex, in varbinds and message), and the
+ * input queue is bounded by count, so bigger ones are refused and counted.
+ */
+#define TRAP_EVENT_MAX (32 * 1024)
 
 /* Outcomes of one datagram besides the reasons. */
 #define OUT_NONE      (-1) /* no callback yet */
@@ -117,7 +125,10 @@ struct dgram {
     int v3;                       /* 1: an SNMPv3 message (by its header) */
     unsigned flags;               /* v3 msgFlags */
     size_t engine_id_len;         /* v3 msgAuthoritativeEngineID length */
+    unsigned char engine_id[32];  /* its bytes (when engine_id_len <= 32) */
     char user[40];                /* v3 msgUserName, printable, for log lines */
+    char user_raw[33];            /* v3 msgUserName as sent (when at most 32 bytes) */
+    size_t user_len;              /* its length */
     int is_inform;                /* the callback saw an inform */
 };
 
@@ -174,8 +185,16 @@ static void peek_v3(const unsigned char *buf, size_t size)
         return;
     }
     end = p + len;
-    g = ber(p, end, &tag, &len); /* msgVersion */
-    if (g == NULL || tag != 0x02 || len != 1 || g[0] != 3) {
+    g = ber(p, end, &tag, &len); /* msgVersion: an INTEGER of 1 to 4 bytes (leading zeros) */
+    if (g == NULL || tag != 0x02 || len == 0 || len > 4) {
+        return;
+    }
+    for (i = 0; i + 1 < len; i++) {
+        if (g[i] != 0) {
+            return;
+        }
+    }
+    if (g[len - 1] != 3) {
         return;
     }
     cur.v3 = 1;
@@ -212,9 +231,18 @@ static void peek_v3(const unsigned char *buf, size_t size)
         }
         if (i == 0) {
             cur.engine_id_len = len;
+            if (len <= sizeof(cur.engine_id)) {
+                memcpy(cur.engine_id, p, len);
+            }
         } else if (i == 3) {
             size_t k;
             size_t n = len < sizeof(cur.user) - 1 ? len : sizeof(cur.user) - 1;
+
+            cur.user_len = len;
+            if (len < sizeof(cur.user_raw)) {
+                memcpy(cur.user_raw, p, len);
+                cur.user_raw[len] = '\0';
+            }
 
             for (k = 0; k < n; k++) {
                 cur.user[k] = p[k] >= 0x20 && p[k] < 0x7f && p[k] != '"' ? (char)p[k] : '?';
@@ -223,6 +251,34 @@ static void peek_v3(const unsigned char *buf, size_t size)
         }
         p += len;
     }
+}
+
+/*
+ * Refuse a v3 message whose (engine id, user) pair is not a configured user
+ * before net-snmp parses it: net-snmp keeps a record for every engine id that
+ * sends a non-reportable message (a trap) until shutdown, so forged traps with
+ * random engine ids would otherwise grow memory and slow every lookup. Engine
+ * discovery (no engine id) goes through. Sets cur.outcome and marks the
+ * datagram empty for net-snmp; returns 1 when refused.
+ */
+static int v3_refused(netsnmp_transport *t)
+{
+    if (cur.engine_id_len == 0) {
+        return 0;
+    }
+    if (cur.engine_id_len > sizeof(cur.engine_id) || cur.user_len >= sizeof(cur.user_raw)) {
+        cur.outcome =
+            cur.engine_id_len > sizeof(cur.engine_id) ? R_UNKNOWN_ENGINE_ID : R_UNKNOWN_USER;
+    } else if (usm_get_user(cur.engine_id, cur.engine_id_len, cur.user_raw) != NULL) {
+        return 0;
+    } else if (cur.user_len == 0) {
+        cur.outcome = R_UNKNOWN_ENGINE_ID;
+    } else {
+        /* A configured name from an engine it is not configured for counts as unknown too. */
+        cur.outcome = R_UNKNOWN_USER;
+    }
+    t->flags |= NETSNMP_TRANSPORT_FLAG_EMPTY_PKT;
+    return 1;
 }
 
 /* The transport's receive function, wrapped: count the datagram, keep its sender. */
@@ -250,6 +306,9 @@ static int recv_hook(netsnmp_transport *t, void *buf, int size, void **opaque, i
         }
     }
     peek_v3(buf, (size_t)n);
+    if (cur.v3 && v3_refused(t)) {
+        return 0; /* read and counted; net-snmp is told the datagram was empty */
+    }
     return n;
 }
 
@@ -320,6 +379,11 @@ static void deliver(struct endpoint *ep, netsnmp_pdu *pdu)
 
     if (rc != 0) {
         cur.outcome = rc == TRAP_ERR_NOT_NOTIFICATION ? R_UNSUPPORTED_PDU : R_MALFORMED;
+        sbuf_free(&json);
+        return;
+    }
+    if (json.len > TRAP_EVENT_MAX) {
+        cur.outcome = R_TOO_LARGE;
         sbuf_free(&json);
         return;
     }
@@ -489,6 +553,12 @@ static void log_rejection(const struct endpoint *ep, int r)
     case R_UNSUPPORTED_PDU:
         log_limited(&reason_limits[r], VG_LOG_WARNING,
                     "SNMP: rejected a message from %s on %s: not a trap or inform", ip, ep->where);
+        break;
+    case R_TOO_LARGE:
+        log_limited(&reason_limits[r], VG_LOG_WARNING,
+                    "SNMP: rejected a notification from %s on %s: its event would exceed %d "
+                    "bytes",
+                    ip, ep->where, TRAP_EVENT_MAX);
         break;
     default:
         log_limited(&reason_limits[R_MALFORMED], VG_LOG_WARNING,
