@@ -64,12 +64,13 @@ struct vg_event *build_event(const struct normalizer *nz, const struct build_opt
         event_set_raw(ev, "vigil.truncated", "true", 4);
         *flags |= BUILD_TRUNCATED;
     }
-    if (event_get(ev, "vigil.parse_warning").ptr != NULL) {
-        *flags |= BUILD_WARNING;
-    }
     event_set_strz(ev, "event.kind", "event");
     if (normalize_event(nz, ev)) {
         *flags |= BUILD_NORMALIZED;
+    }
+    /* After normalization: a malformed CEF/LEEF header is noted there. */
+    if (event_get(ev, "vigil.parse_warning").ptr != NULL) {
+        *flags |= BUILD_WARNING;
     }
     return ev;
 }

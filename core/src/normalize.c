@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Normalization templates: loading with file/path/reason errors, a hash index
- * from selector (program name or event code) to templates, and matching with
- * JIT-compiled PCRE2 under match and depth limits. Match data is per thread.
+ * from selector (program name, event code, or CEF/LEEF "vendor|product") to
+ * templates, and matching with JIT-compiled PCRE2 under match and depth limits.
+ * CEF/LEEF records are parsed (cef.c) before selection. Match data is per thread.
  */
 #define _GNU_SOURCE /* memmem */
 #include "normalize.h"
@@ -19,6 +20,7 @@
 #include <libfastjson/json.h>
 #include <pcre2.h>
 
+#include "cef.h"
 #include "syslog.h"
 
 #define MATCH_LIMIT 100000u
@@ -46,7 +48,7 @@ struct sample {
 struct tmpl {
     char *name;             /* unique name; later files override */
     char *file;             /* file it came from */
-    char **selectors;       /* "p:<program>" or "c:<code>"; none: applies to any line */
+    char **selectors;       /* "p:<program>", "c:<code>", "v:<vendor>|<product>"; none: any */
     size_t n_selectors;     /* entries in selectors */
     char *prefilter;        /* literal that must occur in the message, or NULL */
     size_t prefilter_len;   /* bytes of prefilter */
@@ -228,8 +230,9 @@ static void mark_int_fields(struct tmpl *t, fjson_object *types)
     }
 }
 
-static const char *const tmpl_keys[] = {"name",      "description", "program", "code",  "any",
-                                        "prefilter", "pattern",     "fields",  "types", "samples"};
+static const char *const tmpl_keys[] = {"name",    "description", "program",   "code",
+                                        "product", "any",         "prefilter", "pattern",
+                                        "fields",  "types",       "samples"};
 
 static struct tmpl *parse_tmpl(fjson_object *o, const char *file, size_t idx, struct diag *diag,
                                int *n_err)
@@ -278,8 +281,16 @@ static struct tmpl *parse_tmpl(fjson_object *o, const char *file, size_t idx, st
         snprintf(w, sizeof(w), "%s.code", where);
         add_selectors(t, v, "c", w, diag);
     }
+    if (fjson_object_object_get_ex(o, "product", &v)) {
+        char w[1300];
+
+        snprintf(w, sizeof(w), "%s.product", where);
+        add_selectors(t, v, "v", w, diag);
+    }
     if (t->n_selectors == 0 && !fjson_object_object_get_ex(o, "any", &v)) {
-        diag_add(diag, "%s: needs \"program\" or \"code\" (or \"any\": true) to select lines",
+        diag_add(diag,
+                 "%s: needs \"program\" or \"code\" (or \"product\" for CEF/LEEF, or "
+                 "\"any\": true) to select lines",
                  where);
     }
     if (fjson_object_object_get_ex(o, "prefilter", &v)) {
@@ -601,16 +612,46 @@ static int try_list(const struct normalizer *nz, struct tmpl *const *list, size_
     return 0;
 }
 
+/* Try the templates of "v:<observer.vendor>|<observer.product>" (CEF/LEEF events only). */
+static int try_product(const struct normalizer *nz, struct vg_event *ev, const char *msg,
+                       size_t len)
+{
+    struct vg_str vendor;
+    struct vg_str product;
+    struct bucket *b;
+    char sel[520];
+    int n;
+
+    if (event_get(ev, "cef.version").ptr == NULL && event_get(ev, "leef.version").ptr == NULL) {
+        return 0;
+    }
+    vendor = event_get(ev, "observer.vendor");
+    product = event_get(ev, "observer.product");
+    if (vendor.ptr == NULL || product.ptr == NULL || vendor.len + product.len + 3 >= sizeof(sel)) {
+        return 0;
+    }
+    n = snprintf(sel, sizeof(sel), "v:%.*s|%.*s", (int)vendor.len, vendor.ptr, (int)product.len,
+                 product.ptr);
+    b = bucket_get((struct normalizer *)(uintptr_t)nz, sel, (size_t)n, 0);
+    if (b == NULL) {
+        return 0;
+    }
+    return try_list(nz, b->list, b->n, ev, msg, len);
+}
+
 int normalize_event(const struct normalizer *nz, struct vg_event *ev)
 {
-    struct vg_str msg = event_get(ev, "message");
-    struct vg_str prog = event_get(ev, "process.name");
-    struct vg_str code = event_get(ev, "event.code");
+    struct vg_str msg;
+    struct vg_str prog;
+    struct vg_str code;
     char sel[160];
     /* The message moves if a capture grows the arena: match on a private copy. */
     char *copy;
     int hit = 0;
 
+    /* CEF/LEEF records get their header and extension fields before selection. */
+    cef_parse_event(ev);
+    msg = event_get(ev, "message");
     if (msg.ptr == NULL) {
         return 0;
     }
@@ -620,7 +661,10 @@ int normalize_event(const struct normalizer *nz, struct vg_event *ev)
         msg.len--;
     }
     copy = xstrndup(msg.ptr, msg.len);
-    if (code.ptr != NULL && code.len < sizeof(sel) - 2) {
+    hit = try_product(nz, ev, copy, msg.len);
+    prog = event_get(ev, "process.name");
+    code = event_get(ev, "event.code");
+    if (!hit && code.ptr != NULL && code.len < sizeof(sel) - 2) {
         struct bucket *b;
 
         snprintf(sel, sizeof(sel), "c:%.*s", (int)code.len, code.ptr);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Message templates (rules/normalize/NAME.json, schemas/normalize.schema.json):
- * each selects lines by program name or event code, checks a literal prefilter,
+ * each selects lines by program name, event code or (CEF/LEEF records) the
+ * "vendor|product" of the record's header, checks a literal prefilter,
  * then runs a JIT-compiled PCRE2 pattern whose named groups become ECS fields
  * ("source__ip" names source.ip) and sets fixed fields such as event.action.
  * Templates are indexed by selector, so a line is tried only against the few
@@ -32,8 +33,10 @@ size_t normalize_count(const struct normalizer *nz);
 
 /*
  * Apply the first matching template to ev (which has message, process.name and
- * event.code from the parser). Returns 1 when a template matched, 0 when none
- * did. Safe on several threads at once.
+ * event.code from the parser). A CEF/LEEF message is parsed first (cef.h), and
+ * its templates selected by "product" are tried before those of its code and
+ * program. Returns 1 when a template matched, 0 when none did. Safe on several
+ * threads at once (on different events).
  */
 int normalize_event(const struct normalizer *nz, struct vg_event *ev);
 
