@@ -35,9 +35,10 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: vigilctl [-c FILE] [--redis URL] COMMAND ...\n"
             "\n"
-            "  parse [--unmatched] [--normalize PATH]... FILE|-\n"
+            "  parse [--unmatched|--summary] [--normalize PATH]... FILE|-\n"
             "        print the normalized JSON event of each line (--unmatched: only lines no\n"
-            "        template matched)\n"
+            "        template matched; --summary: no events, the count of lines per\n"
+            "        event.action and of unmatched lines)\n"
             "  rule lint [--rules PATH]... [--plugins DIR]... [--normalize PATH]... [PATH...]\n"
             "        load rules, plugins and templates as vigild does, report every error and\n"
             "        check every template's samples\n"
@@ -75,6 +76,7 @@ struct ctl {
     int replaced_norm;     /* --normalize given */
     int replaced_plug;     /* --plugins given */
     int unmatched;         /* parse --unmatched */
+    int summary;           /* parse --summary */
     int brief;             /* incidents list --brief */
     int year;              /* rule test --year */
     int run_tests;         /* rule lint --test */
@@ -98,6 +100,7 @@ enum {
     OPT_TEST,
     OPT_BY,
     OPT_TARGET,
+    OPT_SUMMARY,
     OPT_COMMUNITY,
 };
 
@@ -110,6 +113,7 @@ static const struct option long_opts[] = {
     {"normalize", required_argument, NULL, OPT_NORM},
     {"plugins", required_argument, NULL, OPT_PLUG},
     {"unmatched", no_argument, NULL, OPT_UNM},
+    {"summary", no_argument, NULL, OPT_SUMMARY},
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"brief", no_argument, NULL, OPT_BRIEF},
     {"year", required_argument, NULL, OPT_YEAR},
@@ -131,8 +135,70 @@ static void print_diag(const struct diag *d)
     }
 }
 
+/* parse --summary: lines per event.action, in an open-addressed table. */
+#define SUMMARY_SLOTS 1024
+
+struct action_count {
+    char *action; /* event.action, or NULL for a free slot */
+    size_t count; /* lines that got it */
+};
+
+static void summary_add(struct action_count *tab, size_t *n_used, struct vg_str a)
+{
+    size_t i = hash_fnv1a(a.ptr, a.len) & (SUMMARY_SLOTS - 1);
+
+    while (tab[i].action != NULL) {
+        if (strlen(tab[i].action) == a.len && memcmp(tab[i].action, a.ptr, a.len) == 0) {
+            tab[i].count++;
+            return;
+        }
+        i = (i + 1) & (SUMMARY_SLOTS - 1);
+    }
+    if (*n_used + 1 >= SUMMARY_SLOTS) {
+        return; /* more distinct actions than slots: counted in the total only */
+    }
+    tab[i].action = xstrndup(a.ptr, a.len);
+    tab[i].count = 1;
+    (*n_used)++;
+}
+
+static int by_count(const void *a, const void *b)
+{
+    const struct action_count *x = a;
+    const struct action_count *y = b;
+
+    if (x->count != y->count) {
+        return x->count < y->count ? 1 : -1;
+    }
+    return strcmp(x->action, y->action);
+}
+
+/* Print the summary table and free its names. */
+static void summary_print(struct action_count *tab, size_t lines, size_t matched)
+{
+    size_t n = 0;
+    size_t i;
+
+    for (i = 0; i < SUMMARY_SLOTS; i++) {
+        if (tab[i].action != NULL) {
+            tab[n++] = tab[i];
+        }
+    }
+    qsort(tab, n, sizeof(*tab), by_count);
+    printf("%zu lines, %zu with an event.action (%.1f%%), %zu unmatched\n", lines, matched,
+           lines > 0 ? 100.0 * (double)matched / (double)lines : 0.0, lines - matched);
+    for (i = 0; i < n; i++) {
+        printf("%10zu  %s\n", tab[i].count, tab[i].action);
+        free(tab[i].action);
+    }
+}
+
 static int cmd_parse(struct ctl *x, const char *path)
 {
+    struct action_count *tab = x->summary ? xcalloc(SUMMARY_SLOTS, sizeof(*tab)) : NULL;
+    size_t n_used = 0;
+    size_t lines = 0;
+    size_t matched = 0;
     struct build_opts bo = {.default_tz_min = x->c.default_tz_min};
     struct diag diag = {0};
     struct normalizer *nz;
@@ -168,7 +234,15 @@ static int cmd_parse(struct ctl *x, const char *path)
             continue;
         }
         ev = build_event(nz, &bo, line, n, time_now_ms(), NULL, RAW_FILE, truncated, &flags);
-        if (!x->unmatched || !(flags & BUILD_NORMALIZED)) {
+        lines++;
+        if (tab != NULL) {
+            struct vg_str a = event_get(ev, "event.action");
+
+            if (a.ptr != NULL) {
+                matched++;
+                summary_add(tab, &n_used, a);
+            }
+        } else if (!x->unmatched || !(flags & BUILD_NORMALIZED)) {
             event_to_json(ev, &out);
             sbuf_addc(&out, '\n');
         }
@@ -182,6 +256,10 @@ static int cmd_parse(struct ctl *x, const char *path)
         fwrite(out.buf, 1, out.len, stdout);
     }
     sbuf_free(&out);
+    if (tab != NULL) {
+        summary_print(tab, lines, matched);
+        free(tab);
+    }
     if (r < 0) {
         fprintf(stderr, "vigilctl: error reading %s: %s\n", path, strerror(errno));
     }
@@ -612,6 +690,9 @@ int main(int argc, char **argv)
             case OPT_UNM:
                 x.unmatched = 1;
                 break;
+            case OPT_SUMMARY:
+                x.summary = 1;
+                break;
             case OPT_BRIEF:
                 x.brief = 1;
                 break;
@@ -659,7 +740,7 @@ int main(int argc, char **argv)
         sub_argv += optind;
         if (strcmp(cmd, "parse") == 0) {
             if (sub_argc != 1) {
-                fprintf(stderr, "usage: vigilctl parse [--unmatched] FILE|-\n");
+                fprintf(stderr, "usage: vigilctl parse [--unmatched|--summary] FILE|-\n");
                 goto out;
             }
             rc = cmd_parse(&x, sub_argv[0]);
