@@ -2,7 +2,7 @@
 /*
  * Normalization templates: loading with file/path/reason errors, a hash index
  * from selector (program name, event code, or CEF/LEEF "vendor|product") to
- * templates, and matching with JIT-compiled PCRE2 under match and depth limits.
+ * templates, and matching with JIT-compiled PCRE2 under match, depth and heap limits.
  * CEF/LEEF records are parsed (cef.c) before selection. Match data is per thread.
  */
 #define _GNU_SOURCE /* memmem */
@@ -25,8 +25,10 @@
 
 #define MATCH_LIMIT 100000u
 #define DEPTH_LIMIT 10000u
-#define INDEX_SIZE  256u
-#define MAX_GROUPS  32
+#define HEAP_LIMIT \
+    2048u /* KiB of backtracking memory per match (the interpreter; JIT has its stack) */
+#define INDEX_SIZE 256u
+#define MAX_GROUPS 32
 
 struct capture {
     uint32_t group; /* capture group number */
@@ -517,6 +519,7 @@ struct normalizer *normalize_load(const char *const *paths, size_t n_paths, stru
     nz->mctx = pcre2_match_context_create(NULL);
     pcre2_set_match_limit(nz->mctx, MATCH_LIMIT);
     pcre2_set_depth_limit(nz->mctx, DEPTH_LIMIT);
+    pcre2_set_heap_limit(nz->mctx, HEAP_LIMIT);
     return nz;
 }
 
