@@ -81,3 +81,25 @@ for f in cisco-ios.json linux-sshd.json clamav.json; do
 done
 t2=$(best taskset -c 0 "$ctl" parse --summary --normalize "$tmp/few" "$tmp/corpus.log")
 echo "normalize, 5 templates only:   $lines lines in ${t2}s = $(rate "$t2") lines/s on one core; $(head -1 "$tmp/out.jsonl")"
+
+# The peer, on the foundation's message kinds only: liblognorm's lognormalizer (Debian
+# liblognorm-utils) with test/bench/lognorm/foundation.rb (the five kinds of the 5 templates
+# above, as whole lines) against vigilctl with those 5 templates, both on gen_corpus.sh's
+# log and both writing every line as JSON, one core, best of 3.
+if ! command -v lognormalizer >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq liblognorm-utils >/dev/null 2>&1 || true; fi
+fi
+if command -v lognormalizer >/dev/null; then
+  nl=$(wc -l <"$tmp/noise.log")
+  # (lognormalizer reads stdin only: each run opens the file again)
+  tl=$(best taskset -c 0 sh -c 'exec lognormalizer -r "$0" -e json <"$1"' \
+    test/bench/lognorm/foundation.rb "$tmp/noise.log")
+  lm=$(grep -vc '"unparsed-data"' "$tmp/out.jsonl" || true)
+  tv=$(best taskset -c 0 "$ctl" parse --normalize "$tmp/few" "$tmp/noise.log")
+  vm=$(grep -c '"action":' "$tmp/out.jsonl" || true)
+  echo "peer, gen_corpus.sh log ($nl lines), 5 message kinds, JSON out:"
+  echo "  lognormalizer (liblognorm): $(awk -v n="$nl" -v t="$tl" 'BEGIN { printf "%d", n / t }') lines/s, $lm lines parsed"
+  echo "  vigilctl parse:             $(awk -v n="$nl" -v t="$tv" 'BEGIN { printf "%d", n / t }') lines/s, $vm with an event.action"
+else
+  echo "lognormalizer not installed (apt-get install liblognorm-utils): no peer figure"
+fi
