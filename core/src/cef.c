@@ -467,20 +467,6 @@ static int split_delim(const char *p, const char *end, char delim, struct ext *x
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* The LEEF 2.0 delimiter field: "^", "x5E", "0x5E", "\t"; -1 when it is not one. */
 static int leef_delim(const struct field *f)
 {
@@ -502,10 +488,10 @@ static int leef_delim(const struct field *f)
         size_t i;
 
         for (i = 1; i < len; i++) {
-            if (hexval(s[i]) < 0) {
+            if (hex_digit_value(s[i]) < 0) {
                 return -1;
             }
-            v = v * 16 + hexval(s[i]);
+            v = v * 16 + hex_digit_value(s[i]);
         }
         return v > 0 ? v : -1;
     }

@@ -791,3 +791,17 @@ int socket_bound_port(int fd)
     }
     return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
 }
+
+int hex_digit_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}

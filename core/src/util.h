@@ -146,6 +146,8 @@ int cidr_parse(const char *s, struct cidr *out);
 int cidr_contains_str(const struct cidr *c, const char *s, size_t len);
 /* Format a socket address as text (no port) into out; returns out. */
 const char *sockaddr_ip_str(const struct sockaddr *sa, char *out, size_t out_len);
+/* The value of one hex digit (0-9, a-f, A-F), or -1. */
+int hex_digit_value(char c);
 /* The local port a bound socket got (port 0 asks the kernel for one); -1 on error. */
 int socket_bound_port(int fd);
 

@@ -24,3 +24,26 @@ wait_for() {
 }
 count_lines() { grep -c -- "$2" "$1" 2>/dev/null || true; }
 has_at_least() { [ "$(count_lines "$1" "$2")" -ge "$3" ]; }
+# jget FILE MARKER PATH: the value at PATH (a.b.c, arrays by index) of the event whose message
+# contains MARKER; JSON for objects and arrays, "absent" when missing.
+jget() {
+  perl -MJSON::PP -e '
+    my ($file, $marker, $path) = @ARGV;
+    open(my $f, "<", $file) or die "$file: $!";
+    while (my $line = <$f>) {
+      my $ev = JSON::PP->new->decode($line);
+      next unless index($ev->{message} // "", $marker) >= 0;
+      my $v = $ev;
+      for my $k (split /\./, $path) {
+        $v = ref($v) eq "ARRAY" ? $v->[$k] : ref($v) eq "HASH" ? $v->{$k} : undef;
+      }
+      print !defined($v) ? "absent" : ref($v) ? JSON::PP->new->canonical->encode($v) : $v;
+      exit 0;
+    }
+    print "no event";' "$@"
+}
+expect() { # expect MARKER PATH VALUE: the event in $TMP/events.jsonl
+  local got
+  got=$(jget "$TMP/events.jsonl" "$1" "$2")
+  [ "$got" = "$3" ] || fail "event $1: $2 is '$got', expected '$3'"
+}

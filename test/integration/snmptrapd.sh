@@ -29,27 +29,6 @@ export SNMPCONFPATH="$TMP/no-snmp-conf" SNMP_PERSISTENT_DIR="$TMP/persist"
 MIBDIR="$SRC/contrib/mibs"
 export MIBS=ALL MIBDIRS="$MIBDIR"
 
-jget() { # jget FILE MARKER PATH: PATH of the event whose message contains MARKER
-  perl -MJSON::PP -e '
-    my ($file, $marker, $path) = @ARGV;
-    open(my $f, "<", $file) or die "$file: $!";
-    while (my $line = <$f>) {
-      my $ev = JSON::PP->new->decode($line);
-      next unless index($ev->{message} // "", $marker) >= 0;
-      my $v = $ev;
-      for my $k (split /\./, $path) {
-        $v = ref($v) eq "ARRAY" ? $v->[$k] : ref($v) eq "HASH" ? $v->{$k} : undef;
-      }
-      print !defined($v) ? "absent" : ref($v) ? JSON::PP->new->canonical->encode($v) : $v;
-      exit 0;
-    }
-    print "no event";' "$@"
-}
-expect() { # expect MARKER PATH VALUE
-  local got
-  got=$(jget "$TMP/events.jsonl" "$1" "$2")
-  [ "$got" = "$3" ] || fail "event $1: $2 is '$got', expected '$3'"
-}
 free_udp_port() {
   perl -MIO::Socket::INET -e '
     my $s = IO::Socket::INET->new(Proto => "udp", LocalAddr => "127.0.0.1", LocalPort => 0) or die;

@@ -41,29 +41,6 @@ stat() {
     grep -o '{"listener":"snmp udp[^}]*}' | grep -o "\"$2\":[0-9]*" | head -1 | cut -d: -f2
 }
 stat_is() { [ "$(stat "$1" "$2")" = "$3" ]; }
-# jget FILE MARKER PATH: the value at PATH (a.b.c, arrays by index) of the event whose message
-# contains MARKER; JSON for objects and arrays, "absent" when missing.
-jget() {
-  perl -MJSON::PP -e '
-    my ($file, $marker, $path) = @ARGV;
-    open(my $f, "<", $file) or die "$file: $!";
-    while (my $line = <$f>) {
-      my $ev = JSON::PP->new->decode($line);
-      next unless index($ev->{message} // "", $marker) >= 0;
-      my $v = $ev;
-      for my $k (split /\./, $path) {
-        $v = ref($v) eq "ARRAY" ? $v->[$k] : ref($v) eq "HASH" ? $v->{$k} : undef;
-      }
-      print !defined($v) ? "absent" : ref($v) ? JSON::PP->new->canonical->encode($v) : $v;
-      exit 0;
-    }
-    print "no event";' "$@"
-}
-expect() { # expect MARKER PATH VALUE
-  local got
-  got=$(jget "$TMP/events.jsonl" "$1" "$2")
-  [ "$got" = "$3" ] || fail "event $1: $2 is '$got', expected '$3'"
-}
 events_with() { grep -c -- "$1" "$TMP/events.jsonl" 2>/dev/null || true; }
 
 "$VIGILD" --help | grep -q -- "--listen-snmp" || fail "vigild --help does not document --listen-snmp"

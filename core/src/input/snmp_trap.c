@@ -607,20 +607,6 @@ static int read_one(struct endpoint *ep, netsnmp_large_fd_set *fds)
 
 /* ---- start-up, run, stop ---- */
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Decode "0x8000..." (or bare hex) into out; the length, or 0 when it is not 5..32 bytes. */
 static size_t hex_decode(const char *s, unsigned char *out, size_t cap)
 {
@@ -630,8 +616,8 @@ static size_t hex_decode(const char *s, unsigned char *out, size_t cap)
         s += 2;
     }
     while (s[0] != '\0') {
-        int hi = hex_digit(s[0]);
-        int lo = hex_digit(s[1]);
+        int hi = hex_digit_value(s[0]);
+        int lo = hex_digit_value(s[1]);
 
         if (hi < 0 || lo < 0 || n == cap) {
             return 0;
