@@ -7,9 +7,11 @@
 #            syslog-ng is installed, because the two conflict and apt would remove syslog-ng
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libfastjson-dev libpcre2-dev libhiredis-dev
-      libcunit1-dev libsnmp-dev snmp snmptrapd redis-server redis-tools bsdutils util-linux)
+      libcunit1-dev libsnmp-dev libcurl4-openssl-dev snmp snmptrapd redis-server redis-tools
+      bsdutils util-linux)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(clang clang-format)
+  # snmpd plays a switch for the SNMP actions; python3 runs the HTTP and SMTP receivers.
+  pkgs+=(clang clang-format snmpd python3 python3-aiosmtpd)
   if dpkg-query -W -f='${Status}' syslog-ng-core 2>/dev/null | grep -q "install ok installed"; then
     echo "syslog-ng is installed: not installing rsyslog; integration.rsyslog will be skipped"
   else

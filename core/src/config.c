@@ -190,6 +190,7 @@ void config_free(struct vg_config *c)
     free(c->redis_url);
     free(c->prefix);
     free(c->state_dir);
+    free(c->inventory);
     free(c->events_out);
     snmp_free(&c->snmp);
     memset(c, 0, sizeof(*c));
@@ -662,6 +663,8 @@ int config_load(struct vg_config *c, const char *file, struct diag *diag)
             set_str(&c->state_dir, fjson_object_get_string(v));
         } else if (strcmp(k, "events_out") == 0 && is_str) {
             set_str(&c->events_out, fjson_object_get_string(v));
+        } else if (strcmp(k, "inventory") == 0 && is_str) {
+            set_str(&c->inventory, fjson_object_get_string(v));
         } else if (strcmp(k, "action_timeout") == 0 && is_str) {
             c->action_timeout_ms = time_parse_duration(fjson_object_get_string(v));
             if (c->action_timeout_ms <= 0) {
@@ -707,7 +710,8 @@ int config_load(struct vg_config *c, const char *file, struct diag *diag)
             }
         } else if (strcmp(k, "redis_url") == 0 || strcmp(k, "redis_prefix") == 0 ||
                    strcmp(k, "state_dir") == 0 || strcmp(k, "events_out") == 0 ||
-                   strcmp(k, "action_timeout") == 0 || strcmp(k, "incident_retention") == 0) {
+                   strcmp(k, "inventory") == 0 || strcmp(k, "action_timeout") == 0 ||
+                   strcmp(k, "incident_retention") == 0) {
             diag_add(diag, "%s: $.%s: must be a string", file, k);
         } else {
             diag_add(diag, "%s: $.%s: unknown key", file, k);

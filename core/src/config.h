@@ -43,6 +43,7 @@ struct vg_config {
     char *prefix;              /* Redis key prefix */
     char *state_dir;           /* embedded Redis and other state */
     char *events_out;          /* path or "-" or NULL */
+    char *inventory;           /* inventory file (reloaded on SIGHUP), or NULL */
     int workers;               /* correlation threads */
     int action_threads;        /* action threads */
     int64_t action_timeout_ms; /* deadline per action call */

@@ -324,6 +324,15 @@ static void fire_timer(struct worker *w, struct job *j, struct vg_ctx *ctx)
     char job_id[64];
     struct op *o;
 
+    if (strncmp(t->name, "@undo.", 6) == 0) {
+        /* An operator closed the incident: its actions' inverses run on the dispatcher. */
+        if (!w->eng->cfg.no_actions && w->eng->disp != NULL) {
+            dispatcher_submit_undo(w->eng->disp, j->rule, t->name + 6, j->key, j->key_len,
+                                   t->lease);
+        }
+        j->rc = VG_OK;
+        return;
+    }
     if (strcmp(t->name, "@close") == 0 || strcmp(t->name, "@escalate") == 0) {
         struct vg_event *ev = key_event(j, t->due);
 
@@ -491,8 +500,8 @@ static void complete(struct worker *w, struct job *j)
                 engine_write_line(eng, eng->cfg.records_out, rec->json.buf, rec->json.len);
             }
             for (x = 0; !eng->cfg.no_actions && x < r->n_on[rec->transition]; x++) {
-                dispatcher_submit(eng->disp, r->on[rec->transition][x].instance, r->name,
-                                  rec->transition, rec->id, rec->json.buf, rec->json.len);
+                dispatcher_submit(eng->disp, &r->on[rec->transition][x], rec->transition, rec->id,
+                                  rec->json.buf, rec->json.len, p->evjson.buf, p->evjson.len);
             }
         }
     }

@@ -75,6 +75,8 @@ static void setup_rule(struct engine *eng, struct rule *r, struct diag *diag)
             const struct plugin_mod *am;
             static const char *const tn[] = {"open", "update", "escalate", "resolve", "close"};
 
+            /* The rule set is final here: the dispatcher may keep pointers to r. */
+            a->rule = r;
             if (a->plugin == NULL) {
                 continue; /* a broken action: its error is already reported */
             }
@@ -93,6 +95,25 @@ static void setup_rule(struct engine *eng, struct rule *r, struct diag *diag)
             a->instance = plugin_inst_new(am, a->params, label, where, diag);
             if (a->instance != NULL) {
                 keep_inst(eng, a->instance);
+            }
+            if (a->instance != NULL && a->undo && am->desc.inverse != NULL) {
+                /* The inverse takes the same params: it undoes what this call did. */
+                const struct plugin_mod *im =
+                    loader_find(&eng->ld, VG_PLUGIN_ACTION, am->desc.inverse);
+
+                if (im == NULL) {
+                    diag_add(diag,
+                             "%s: the plugin's inverse \"%s\" is not loaded (or set "
+                             "\"undo\": false)",
+                             where, am->desc.inverse);
+                    continue;
+                }
+                snprintf(label, sizeof(label), "action:%s/%s", im->desc.name,
+                         r->name ? r->name : "(unnamed)");
+                a->undo_instance = plugin_inst_new(im, a->params, label, where, diag);
+                if (a->undo_instance != NULL) {
+                    keep_inst(eng, a->undo_instance);
+                }
             }
         }
     }
@@ -127,6 +148,7 @@ struct engine *engine_new(const struct engine_cfg *cfg, struct diag *diag)
              hash_fnv1a(&eng, sizeof(eng)) ^ (uint64_t)time_now_ms() ^ ((uint64_t)getpid() << 32));
     incident_init();
     state_init();
+    action_init();
     for (i = 0; i < cfg->n_plugin_dirs; i++) {
         loader_load_dir(&eng->ld, cfg->plugin_dirs[i], diag);
     }
@@ -554,24 +576,30 @@ int engine_finish(struct engine *eng)
 void engine_stats_json(struct engine *eng, struct sbuf *out)
 {
     struct engine_stats *s = &eng->stats;
-    uint64_t done = 0, failed = 0, dropped = 0;
+    struct dispatcher_counts a = {0};
 
     if (eng->disp != NULL) {
-        dispatcher_counts(eng->disp, &done, &failed, &dropped);
+        dispatcher_counts(eng->disp, &a);
     }
     sbuf_printf(out,
                 "{\"raw_in\":%llu,\"raw_dropped\":%llu,\"truncated\":%llu,\"parse_warnings\":%llu,"
                 "\"json_errors\":%llu,\"normalized\":%llu,\"unmatched\":%llu,\"routed\":%llu,"
                 "\"rule_errors\":%llu,\"opened\":%llu,\"updated\":%llu,\"held\":%llu,"
-                "\"lost\":%llu,\"timers\":%llu,\"actions_done\":%" PRIu64
-                ",\"actions_failed\":%" PRIu64 ",\"actions_dropped\":%" PRIu64 "}",
+                "\"lost\":%llu,\"timers\":%llu,",
                 (unsigned long long)s->raw_in, (unsigned long long)s->raw_dropped,
                 (unsigned long long)s->truncated, (unsigned long long)s->parse_warnings,
                 (unsigned long long)s->json_errors, (unsigned long long)s->normalized,
                 (unsigned long long)s->unmatched, (unsigned long long)s->routed,
                 (unsigned long long)s->rule_errors, (unsigned long long)s->opened,
                 (unsigned long long)s->updated, (unsigned long long)s->held,
-                (unsigned long long)s->lost, (unsigned long long)s->timers, done, failed, dropped);
+                (unsigned long long)s->lost, (unsigned long long)s->timers);
+    sbuf_printf(out,
+                "\"actions_done\":%" PRIu64 ",\"actions_failed\":%" PRIu64
+                ",\"actions_dropped\":%" PRIu64 ",\"actions_deduplicated\":%" PRIu64
+                ",\"actions_retried\":%" PRIu64 ",\"actions_abandoned\":%" PRIu64
+                ",\"actions_rate_limited\":%" PRIu64 ",\"action_values_rejected\":%" PRIu64 "}",
+                a.done, a.failed, a.dropped, a.deduped, a.retried, a.abandoned, a.limited,
+                a.rejected);
 }
 
 void engine_free(struct engine *eng)

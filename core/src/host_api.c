@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "action.h"
+#include "action_safety.h"
 #include "engine.h"
 #include "host.h"
+#include "inventory.h"
 #include "loader.h"
 
 void host_ctx_init(struct vg_ctx *ctx, struct plugin_inst *inst, const char *label)
@@ -152,6 +154,122 @@ static void host_action_result(struct vg_ctx *ctx, const char *name, const char 
     action_call_result(ctx, name, value);
 }
 
+static char *host_inventory_get(struct vg_ctx *ctx, const char *section, const char *key)
+{
+    (void)ctx;
+    if (section == NULL) {
+        return NULL;
+    }
+    return inventory_current_get(section, key);
+}
+
+static char *host_secret_get(struct vg_ctx *ctx, const char *ref)
+{
+    char err[512];
+    char *v = secret_read(ref, err, sizeof(err));
+
+    if (v == NULL && ctx != NULL) {
+        snprintf(ctx->err, sizeof(ctx->err), "%s", err);
+    }
+    return v;
+}
+
+static int host_value_check(struct vg_ctx *ctx, uint32_t kind, const char *what, const char *value,
+                            size_t len)
+{
+    static struct log_limit limit;
+    char why[160];
+    char ex[200];
+
+    if (value_check(kind, value, len, why, sizeof(why)) == 0) {
+        return VG_OK;
+    }
+    action_call_count_rejected(ctx);
+    value_excerpt(value != NULL ? value : "", value != NULL ? len : 0, 48, ex, sizeof(ex));
+    if (ctx != NULL) {
+        snprintf(ctx->err, sizeof(ctx->err), "%s \"%s\" refused: as a %s it %s",
+                 what != NULL ? what : "value", ex, value_kind_name(kind), why);
+    }
+    log_limited(&limit, VG_LOG_WARNING, "[%s] %s \"%s\" refused: as a %s it %s",
+                ctx != NULL && ctx->label ? ctx->label : "plugin", what != NULL ? what : "value",
+                ex, value_kind_name(kind), why);
+    return VG_EINVAL;
+}
+
+static struct vg_str host_call_field(const struct vg_action_call *call, const char *path)
+{
+    return action_call_field(call, path);
+}
+
+/*
+ * ${path} in tmpl replaced by the call's field after a check of kind; "$$" is
+ * one dollar. NULL with ctx's error on a refused value or an unclosed "${".
+ */
+static char *host_call_format(struct vg_ctx *ctx, const struct vg_action_call *call,
+                              const char *tmpl, uint32_t kind)
+{
+    struct sbuf out = {0};
+    const char *p = tmpl;
+
+    if (tmpl == NULL || call == NULL) {
+        return NULL;
+    }
+    while (*p != '\0') {
+        const char *end;
+        char path[256];
+        struct vg_str v;
+
+        if (p[0] == '$' && p[1] == '$') {
+            sbuf_addc(&out, '$');
+            p += 2;
+            continue;
+        }
+        if (p[0] != '$' || p[1] != '{') {
+            sbuf_addc(&out, *p++);
+            continue;
+        }
+        end = strchr(p + 2, '}');
+        if (end == NULL || (size_t)(end - p - 2) >= sizeof(path) || end == p + 2) {
+            if (ctx != NULL) {
+                snprintf(ctx->err, sizeof(ctx->err), "template \"%.80s\": unclosed or empty ${",
+                         tmpl);
+            }
+            sbuf_free(&out);
+            return NULL;
+        }
+        memcpy(path, p + 2, (size_t)(end - p - 2));
+        path[end - p - 2] = '\0';
+        v = action_call_field(call, path);
+        if (v.ptr != NULL && host_value_check(ctx, kind, path, v.ptr, v.len) != VG_OK) {
+            sbuf_free(&out);
+            return NULL;
+        }
+        if (v.ptr != NULL) {
+            sbuf_add(&out, v.ptr, v.len);
+        }
+        p = end + 1;
+    }
+    {
+        /* A copy from vg_alloc's heap, so the plugin frees it with vg_free. */
+        char *r = xmalloc(out.len + 1);
+
+        memcpy(r, out.buf != NULL ? out.buf : "", out.len);
+        r[out.len] = '\0';
+        sbuf_free(&out);
+        return r;
+    }
+}
+
+static struct vg_str host_call_prior(const struct vg_action_call *call, const char *name)
+{
+    return action_call_prior(call, name);
+}
+
+static int host_call_attempt(const struct vg_action_call *call)
+{
+    return action_call_attempt(call);
+}
+
 const struct vg_host_api host_api = {
     .abi_major = VG_PLUGIN_ABI_MAJOR,
     .abi_minor = VG_PLUGIN_ABI_MINOR,
@@ -173,4 +291,11 @@ const struct vg_host_api host_api = {
     .action_result = host_action_result,
     .state_op = host_state_op,
     .incident_resolve = host_incident_resolve,
+    .inventory_get = host_inventory_get,
+    .secret_get = host_secret_get,
+    .value_check = host_value_check,
+    .call_field = host_call_field,
+    .call_format = host_call_format,
+    .call_prior = host_call_prior,
+    .call_attempt = host_call_attempt,
 };

@@ -17,12 +17,13 @@
 
 /*
  * An operator's action on one incident: KEYS 1 the incident's hash, 2 its (rule,
- * key)'s cur, 3 its history; ARGV 1 op (ack, note, resolve, close), 2 n, 3 history
- * entry, 4 entries kept, 5 now. Returns "ok", "nosuch" or "closed" (nothing but a
- * note is taken by a closed incident), or for resolve {"resolved", rule, key
- * text, hold-down ms} so the caller indexes the hold-down's close deadline (or
- * "ok" when it was resolved already). Closing ends the (rule, key)'s current
- * incident: its next event opens a new one.
+ * key)'s cur, 3 its history, 4 its undo hash (actions whose inverse a close runs);
+ * ARGV 1 op (ack, note, resolve, close), 2 n, 3 history entry, 4 entries kept, 5
+ * now. Returns "ok", "nosuch" or "closed" (nothing but a note is taken by a
+ * closed incident), for resolve {"resolved", rule, key text, hold-down ms} so
+ * the caller indexes the hold-down's close deadline (or "ok" when it was
+ * resolved already), and for close {"closed", rule, key text, inverses to run}.
+ * Closing ends the (rule, key)'s current incident: its next event opens a new one.
  */
 static struct store_script operator_script = {
     .name = "incident_operator",
@@ -48,6 +49,10 @@ static struct store_script operator_script = {
            "  if redis.call('GET', KEYS[2]) == ARGV[2] then\n"
            "    redis.call('DEL', KEYS[2])\n"
            "  end\n"
+           "  redis.call('RPUSH', KEYS[3], ARGV[3])\n"
+           "  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)\n"
+           "  local f = redis.call('HMGET', KEYS[1], 'rule', 'kstr')\n"
+           "  return {'closed', f[1] or '', f[2] or '', tostring(redis.call('HLEN', KEYS[4]))}\n"
            "end\n"
            "redis.call('RPUSH', KEYS[3], ARGV[3])\n"
            "redis.call('LTRIM', KEYS[3], -tonumber(ARGV[4]), -1)\n"
@@ -232,7 +237,7 @@ int incident_list(struct store *st, const char *prefix, size_t limit, struct sbu
 int incident_operate(struct store *st, const char *prefix, const char *id, const char *op,
                      const char *by, const char *text, int64_t now_ms)
 {
-    struct sbuf h = {0}, cur = {0}, hist = {0}, entry = {0};
+    struct sbuf h = {0}, cur = {0}, hist = {0}, entry = {0}, undo = {0};
     const char *dash = strchr(id, '-');
     char histmax_s[16];
     char now_s[24];
@@ -255,15 +260,36 @@ int incident_operate(struct store *st, const char *prefix, const char *id, const
     sbuf_addc(&entry, '}');
     snprintf(histmax_s, sizeof(histmax_s), "%d", INCIDENT_HISTORY_MAX);
     snprintf(now_s, sizeof(now_s), "%" PRId64, now_ms);
+    sbuf_printf(&undo, "%s:undo", h.buf);
     {
-        const char *argv[] = {h.buf, cur.buf, hist.buf, op, dash + 1, entry.buf, histmax_s, now_s};
+        const char *argv[] = {h.buf,    cur.buf,   hist.buf,  undo.buf, op,
+                              dash + 1, entry.buf, histmax_s, now_s};
 
-        rep = store_eval(st, &operator_script, 3, 8, argv, NULL);
+        rep = store_eval(st, &operator_script, 4, 9, argv, NULL);
     }
     if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 4 &&
-        rep->element[1]->type == REDIS_REPLY_STRING &&
-        rep->element[2]->type == REDIS_REPLY_STRING &&
-        rep->element[3]->type == REDIS_REPLY_STRING) {
+        rep->element[0]->type == REDIS_REPLY_STRING &&
+        strcmp(rep->element[0]->str, "closed") == 0) {
+        /* Closed by an operator: the inverses of its actions (a port restored) run once. */
+        rc = VG_OK;
+        if (strtol(rep->element[3]->str, NULL, 10) > 0 && rep->element[1]->len > 0) {
+            char name[64];
+            redisReply *r = NULL;
+
+            snprintf(name, sizeof(name), "@undo.%s", id);
+            state_append_timer(st, prefix, rep->element[1]->str, name, rep->element[2]->str,
+                               rep->element[2]->len, now_ms);
+            if (store_flush(st, &r, 1) != 0) {
+                rc = VG_EIO;
+            }
+            if (r != NULL) {
+                freeReplyObject(r);
+            }
+        }
+    } else if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 4 &&
+               rep->element[1]->type == REDIS_REPLY_STRING &&
+               rep->element[2]->type == REDIS_REPLY_STRING &&
+               rep->element[3]->type == REDIS_REPLY_STRING) {
         /* Resolved now: the hold-down's deadline closes it unless the problem recurs. */
         int64_t hold = strtoll(rep->element[3]->str, NULL, 10);
         redisReply *r = NULL;
@@ -304,5 +330,6 @@ int incident_operate(struct store *st, const char *prefix, const char *id, const
     sbuf_free(&cur);
     sbuf_free(&hist);
     sbuf_free(&entry);
+    sbuf_free(&undo);
     return rc;
 }

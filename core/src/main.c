@@ -19,6 +19,7 @@
 #include "describe.h"
 #include "engine.h"
 #include "input.h"
+#include "inventory.h"
 #include "session.h"
 #include "store.h"
 
@@ -44,6 +45,8 @@ static void usage(FILE *f)
                "                         on stdout, exit; starts from empty state; runs no\n"
                "                         actions unless --actions is given\n"
                "      --actions          replay: run the rules' action plugins too\n"
+               "      --inventory FILE   devices, circuits, host ports, spares, people (actions);\n"
+               "                         reloaded on SIGHUP\n"
                "      --keep-state       replay into the configured Redis prefix and keep it\n"
                "      --year YYYY        replay: year of timestamps that carry none (default: the\n"
                "                         current year, rolled back for dates in the future)\n"
@@ -92,6 +95,7 @@ enum {
     OPT_DESCRIBE,
     OPT_ACTIONS,
     OPT_SCHEMA_DIR,
+    OPT_INVENTORY,
 };
 
 static const struct option long_opts[] = {
@@ -115,6 +119,7 @@ static const struct option long_opts[] = {
     {"describe-plugins", no_argument, NULL, OPT_DESCRIBE},
     {"actions", no_argument, NULL, OPT_ACTIONS},
     {"schema-dir", required_argument, NULL, OPT_SCHEMA_DIR},
+    {"inventory", required_argument, NULL, OPT_INVENTORY},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -131,6 +136,32 @@ static long parse_num(const char *s, const char *what, long min, long max)
         exit(2);
     }
     return v;
+}
+
+/*
+ * SIGHUP: reload the inventory (a bad file keeps the one in use). Rules,
+ * templates and listeners need a restart.
+ */
+static void reload(const struct vg_config *c)
+{
+    struct diag diag = {0};
+    size_t i;
+
+    if (c->inventory == NULL) {
+        log_msg(6, "SIGHUP: no inventory configured; rules and listeners need a restart");
+        return;
+    }
+    if (inventory_reload(c->inventory, &diag) != 0) {
+        for (i = 0; i < diag.n; i++) {
+            log_msg(3, "SIGHUP: %s", diag.msgs[i]);
+        }
+        log_msg(3, "SIGHUP: inventory %s not reloaded (%zu errors); the previous one stays",
+                c->inventory, diag.n);
+    } else {
+        log_msg(6, "SIGHUP: inventory %s reloaded; rules and listeners need a restart",
+                c->inventory);
+    }
+    diag_free(&diag);
 }
 
 /* Parse the command line in two passes: -c first, then the rest over the file's values. */
@@ -244,6 +275,10 @@ static void parse_args(int argc, char **argv, struct vg_config *c, struct opts *
             break;
         case OPT_SCHEMA_DIR:
             o->schema_dir = optarg;
+            break;
+        case OPT_INVENTORY:
+            free(c->inventory);
+            c->inventory = xstrdup(optarg);
             break;
         case OPT_YEAR:
             o->year = (int)parse_num(optarg, "--year", 1970, 9999);
@@ -460,7 +495,7 @@ static int run_daemon(struct vg_config *c, struct engine *eng, const char *url)
             break;
         }
         if (sig == SIGHUP) {
-            log_msg(6, "SIGHUP: configuration reload is not supported yet; restart vigild");
+            reload(c);
         }
     }
     publish_stats(eng, st, c->prefix, ls, n_ls, traps);

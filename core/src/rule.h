@@ -43,9 +43,19 @@ struct rule_cond {
 
 /* One action to call on a transition. */
 struct rule_action {
-    char *plugin;         /* action plugin name */
-    fjson_object *params; /* the action's "params" object (owned), or NULL */
-    void *instance;       /* engine's action instance, set after loading */
+    char *plugin;            /* action plugin name */
+    fjson_object *params;    /* the action's "params" object (owned), or NULL */
+    void *instance;          /* engine's action instance, set after loading */
+    char *step;              /* playbook step it carries out ("5.2.1.1"), or NULL */
+    int64_t timeout_ms;      /* deadline per attempt (0: the dispatcher's default) */
+    int retries;             /* attempts after the first on VG_EAGAIN (-1: default 3) */
+    int rate_count;          /* rate_limit.count: calls per rate_per_ms (0: no limit) */
+    int64_t rate_per_ms;     /* rate_limit.per */
+    int undo;                /* 0: never run the plugin's inverse; 1: run it (the default) */
+    void *undo_instance;     /* the inverse plugin's instance (same params), or NULL */
+    int transition;          /* enum vg_transition it is listed under */
+    size_t index;            /* position in that transition's list */
+    const struct rule *rule; /* the rule it belongs to (set by the engine at load) */
 };
 
 #define RULE_N_TRANSITIONS 5 /* open, update, escalate, resolve, close (enum vg_transition) */

@@ -111,6 +111,7 @@ static void rule_clear(struct rule *r)
     for (t = 0; t < RULE_N_TRANSITIONS; t++) {
         for (i = 0; i < r->n_on[t]; i++) {
             free(r->on[t][i].plugin);
+            free(r->on[t][i].step);
             if (r->on[t][i].params != NULL) {
                 fjson_object_put(r->on[t][i].params);
             }
@@ -291,17 +292,10 @@ static void parse_top(struct rule_loader *l, fjson_object *root)
 
 static void syntax_error(struct rule_loader *l, const char *text, size_t off, const char *reason)
 {
-    size_t line = 1;
-    size_t bol = 0;
-    size_t i;
+    size_t line, col;
 
-    for (i = 0; i < off; i++) {
-        if (text[i] == '\n') {
-            line++;
-            bol = i + 1;
-        }
-    }
-    diag_add(l->diag, "%s:%zu:%zu: JSON syntax error: %s", l->file, line, off - bol + 1, reason);
+    text_line_col(text, off, &line, &col);
+    diag_add(l->diag, "%s:%zu:%zu: JSON syntax error: %s", l->file, line, col, reason);
 }
 
 static void load_file(struct rule_loader *l, const char *file)

@@ -463,11 +463,43 @@ static void parse_incident(struct rule_loader *l, fjson_object *o, struct rule *
     parse_lifecycle(l, o, r);
 }
 
-static void parse_action(struct rule_loader *l, fjson_object *o, struct rule_action *a)
+/* An action's "rate_limit": {"count": N, "per": DURATION}. */
+static void parse_rate_limit(struct rule_loader *l, fjson_object *o, struct rule_action *a)
 {
-    static const char *const keys[] = {"plugin", "params"};
+    static const char *const keys[] = {"count", "per"};
     fjson_object *v;
 
+    if (!rule_json_want_type(l, o, fjson_type_object, "an object")) {
+        return;
+    }
+    rule_json_check_keys(l, o, keys, ARRAY_SIZE(keys));
+    if (rule_json_need(l, o, "count", &v)) {
+        size_t mark = rule_json_path_key(l, "count");
+
+        if (!rule_json_is_type(v, fjson_type_int) || fjson_object_get_int64(v) < 1 ||
+            fjson_object_get_int64(v) > 1000000) {
+            rule_json_fail(l, "must be an integer from 1 to 1000000");
+        } else {
+            a->rate_count = (int)fjson_object_get_int64(v);
+        }
+        rule_json_path_pop(l, mark);
+    }
+    a->rate_per_ms = 60000;
+    parse_duration(l, o, "per", &a->rate_per_ms);
+    if (a->rate_per_ms <= 0) {
+        rule_json_fail(l, "\"per\" must be longer than 0");
+    }
+}
+
+static void parse_action(struct rule_loader *l, fjson_object *o, struct rule_action *a)
+{
+    static const char *const keys[] = {"plugin",  "params",     "step", "timeout",
+                                       "retries", "rate_limit", "undo"};
+    char qb[QUOTE_BUF_BYTES];
+    fjson_object *v;
+
+    a->retries = -1;
+    a->undo = 1;
     if (!rule_json_want_type(l, o, fjson_type_object, "an object")) {
         return;
     }
@@ -479,6 +511,49 @@ static void parse_action(struct rule_loader *l, fjson_object *o, struct rule_act
         rule_json_path_pop(l, mark);
     }
     a->params = rule_json_get_params(l, o);
+    if (rule_json_member(o, "step", &v)) {
+        size_t mark = rule_json_path_key(l, "step");
+        const char *s = rule_json_want_str(l, v);
+        const char *dot = s != NULL ? strrchr(s, '.') : NULL;
+
+        /* A step is a full step number: 5.N.N.N. */
+        if (s != NULL && (!valid_procedure(s) || dot == NULL || strchr(s, '.') == dot ||
+                          strchr(strchr(s, '.') + 1, '.') == dot)) {
+            rule_json_fail(l, "%s is not a playbook step (5.N.N.N, e.g. \"5.2.1.1\")",
+                           rule_json_quote(qb, sizeof(qb), s));
+        } else if (s != NULL) {
+            a->step = xstrdup(s);
+        }
+        rule_json_path_pop(l, mark);
+    }
+    parse_duration(l, o, "timeout", &a->timeout_ms);
+    if (rule_json_member(o, "retries", &v)) {
+        size_t mark = rule_json_path_key(l, "retries");
+
+        if (!rule_json_is_type(v, fjson_type_int) || fjson_object_get_int64(v) < 0 ||
+            fjson_object_get_int64(v) > 20) {
+            rule_json_fail(l, "must be an integer from 0 to 20");
+        } else {
+            a->retries = (int)fjson_object_get_int64(v);
+        }
+        rule_json_path_pop(l, mark);
+    }
+    if (rule_json_member(o, "rate_limit", &v)) {
+        size_t mark = rule_json_path_key(l, "rate_limit");
+
+        parse_rate_limit(l, v, a);
+        rule_json_path_pop(l, mark);
+    }
+    if (rule_json_member(o, "undo", &v)) {
+        size_t mark = rule_json_path_key(l, "undo");
+
+        if (!rule_json_is_type(v, fjson_type_boolean)) {
+            rule_json_fail(l, "must be true or false");
+        } else {
+            a->undo = fjson_object_get_boolean(v) ? 1 : 0;
+        }
+        rule_json_path_pop(l, mark);
+    }
 }
 
 static void parse_actions(struct rule_loader *l, fjson_object *o, struct rule *r)
@@ -507,6 +582,8 @@ static void parse_actions(struct rule_loader *l, fjson_object *o, struct rule *r
         for (i = 0; i < n; i++) {
             size_t m2 = rule_json_path_idx(l, i);
 
+            r->on[t][i].transition = (int)t;
+            r->on[t][i].index = i;
             parse_action(l, fjson_object_array_get_idx(v, (int)i), &r->on[t][i]);
             rule_json_path_pop(l, m2);
         }

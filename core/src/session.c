@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "inventory.h"
 #include "store.h"
 
 /* Longest replay line kept: a syslog message or a JSON event with its original. */
@@ -153,6 +154,16 @@ int session_open(struct session *s, const struct vg_config *c, const struct sess
             return -1;
         }
     }
+    if (c->inventory != NULL) {
+        if (inventory_reload(c->inventory, &diag) != 0) {
+            print_diag(o->prog, &diag);
+            fprintf(stderr, "%s: inventory %s: %zu error(s): not starting\n", o->prog, c->inventory,
+                    diag.n);
+            diag_free(&diag);
+            return -1;
+        }
+        diag_free(&diag);
+    }
     if (o->rules_only != NULL) {
         ec.rule_paths = &o->rules_only;
         ec.n_rule_paths = 1;
@@ -257,6 +268,7 @@ void session_close(struct session *s)
 {
     engine_free(s->eng);
     s->eng = NULL;
+    inventory_current_free();
     fflush(stdout);
     if (s->events != NULL && s->events != stdout) {
         fclose(s->events);

@@ -165,8 +165,7 @@ static const unsigned char json_esc[256] = {
     2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 };
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
     unsigned c = s[0];
     size_t len;
@@ -174,6 +173,12 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     unsigned lo = 0x80;
     unsigned hi = 0xbf;
 
+    if (n == 0) {
+        return 0;
+    }
+    if (c < 0x80) {
+        return 1;
+    }
     if (c >= 0xc2 && c <= 0xdf) {
         len = 2;
     } else if (c >= 0xe0 && c <= 0xef) {
@@ -213,7 +218,7 @@ void sbuf_add_json_str(struct sbuf *b, const char *s, size_t len)
             continue;
         }
         if (json_esc[c] == 2) {
-            size_t n = utf8_len(u + i, len - i);
+            size_t n = utf8_seq_len(u + i, len - i);
 
             if (n > 0) {
                 i += n - 1;
@@ -804,4 +809,19 @@ int hex_digit_value(char c)
         return c - 'A' + 10;
     }
     return -1;
+}
+
+void text_line_col(const char *text, size_t off, size_t *line, size_t *col)
+{
+    size_t bol = 0;
+    size_t i;
+
+    *line = 1;
+    for (i = 0; i < off; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            bol = i + 1;
+        }
+    }
+    *col = off - bol + 1;
 }

@@ -100,6 +100,15 @@ int log_get_level(void);
 void log_msg(int level, const char *fmt, ...) UTIL_PRINTF(2, 3);
 void log_vmsg(int level, const char *fmt, va_list ap) UTIL_VPRINTF(2);
 
+/*
+ * Bytes of the well-formed UTF-8 sequence at s (at most n; RFC 3629: no
+ * overlongs, no surrogates, nothing past U+10FFFF): 1 for ASCII, 0 when not valid.
+ */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
+
+/* The 1-based line and column of byte off of text (for "FILE:LINE:COL:" messages). */
+void text_line_col(const char *text, size_t off, size_t *line, size_t *col);
+
 /* A rate limit for one kind of log line (static storage, shared by threads). */
 struct log_limit {
     atomic_llong last_ms;  /* monotonic ms of the last line written */

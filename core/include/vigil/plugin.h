@@ -33,7 +33,7 @@ extern "C" {
 /** ABI major: a change here breaks plugins; the core refuses another major. @since 1.0 */
 #define VG_PLUGIN_ABI_MAJOR 1
 /** ABI minor: grows when members are appended to a table. @since 1.0 */
-#define VG_PLUGIN_ABI_MINOR 1
+#define VG_PLUGIN_ABI_MINOR 2
 
 #ifndef VG_PLUGIN_REQUIRES_MINOR
 /** Lowest host minor this plugin needs; a plugin may lower it before the include. @since 1.0 */
@@ -176,6 +176,19 @@ enum vg_state_verdict {
     VG_SV_TRUE = 6,    /* a context test or delete found the context set */
 };
 
+/**
+ * Kinds of value an action checks before it uses text that came from an event
+ * (vg_value_check()). @since 1.2
+ */
+enum vg_value_kind {
+    VG_VAL_TEXT = 1,   /* UTF-8 without control characters, at most 4096 bytes */
+    VG_VAL_NAME = 2,   /* host or device name: [A-Za-z0-9._-], 1..253 bytes */
+    VG_VAL_IFNAME = 3, /* interface name: [A-Za-z0-9/._:-], 1..64 bytes */
+    VG_VAL_IP = 4,     /* an IPv4 or IPv6 address */
+    VG_VAL_ID = 5,     /* an identifier (ticket, circuit): [A-Za-z0-9._:/#-], 1..128 bytes */
+    VG_VAL_EMAIL = 6,  /* local@domain, printable ASCII without spaces, <>, quotes or commas */
+};
+
 /** Flags of a state request. @since 1.1 */
 #define VG_STF_KEEP_EVENT 0x1u /* ARM: keep the event so a deadline result carries it */
 
@@ -273,6 +286,13 @@ struct vg_plugin {
      */
     int (*on_state)(struct vg_ctx *ctx, void *state, const struct vg_event *ev,
                     const struct vg_state_result *res);
+    /**
+     * Action kind, ABI 1.2: the name of the action plugin that undoes this one
+     * (port_isolate: "port_restore"), or NULL. When a call of this action succeeded
+     * and an operator closes the incident, the core runs the inverse once with the
+     * same params for the close transition.
+     */
+    const char *inverse;
 };
 
 /**
@@ -309,6 +329,17 @@ struct vg_host_api {
     int (*state_op)(struct vg_ctx *ctx, const struct vg_event *ev, const struct vg_state_req *req);
     int (*incident_resolve)(struct vg_ctx *ctx, const struct vg_event *ev,
                             const struct vg_resolve_req *req);
+
+    /* ABI 1.2 */
+    char *(*inventory_get)(struct vg_ctx *ctx, const char *section, const char *key);
+    char *(*secret_get)(struct vg_ctx *ctx, const char *ref);
+    int (*value_check)(struct vg_ctx *ctx, uint32_t kind, const char *what, const char *value,
+                       size_t len);
+    struct vg_str (*call_field)(const struct vg_action_call *call, const char *path);
+    char *(*call_format)(struct vg_ctx *ctx, const struct vg_action_call *call, const char *tmpl,
+                         uint32_t kind);
+    struct vg_str (*call_prior)(const struct vg_action_call *call, const char *name);
+    int (*call_attempt)(const struct vg_action_call *call);
 };
 
 /** True when the host table has member m (it was appended at or before the host's minor). */
@@ -488,6 +519,85 @@ static inline int vg_severity_option(struct vg_ctx *ctx, const char *name, int *
     }
     vg_set_error(ctx, "severity \"%s\" is not one of info, low, medium, high, critical", name);
     return VG_EINVAL;
+}
+
+/**
+ * An inventory entry as JSON text (contrib/inventory.example.json,
+ * schemas/inventory.schema.json). section is one of "devices", "hosts",
+ * "circuits", "spares", "databases", "products", "people", "roles"; key selects
+ * by name or address (devices, hosts), id or "DEVICE|INTERFACE" (circuits), model
+ * (spares: an array), pair, primary or standby name (databases), name or host
+ * (products: an array), name (people), role (roles: an array of people); NULL
+ * key: the whole section. The inventory is reloaded on SIGHUP; the copy is the
+ * caller's. @return text to vg_free(), or NULL (not found: no error set) @since 1.2
+ */
+static inline char *vg_inventory_get(struct vg_ctx *ctx, const char *section, const char *key)
+{
+    return vg_host->inventory_get(ctx, section, key);
+}
+
+/**
+ * A secret named by reference: "file:/PATH" (the file must belong to vigil's
+ * user and be readable by no one else; one trailing newline is dropped) or
+ * "env:NAME". The value is never logged. @return text to vg_free() (zero it
+ * first), or NULL after vg_set_error() naming the reference, not the value @since 1.2
+ */
+static inline char *vg_secret_get(struct vg_ctx *ctx, const char *ref)
+{
+    return vg_host->secret_get(ctx, ref);
+}
+
+/**
+ * Check text that came from an event before using it (enum vg_value_kind). A
+ * refused value is counted (vigilctl stats: action_values_rejected) and logged
+ * with a rate limit, escaped and cut short; what names the field for the error.
+ * @return VG_OK, or VG_EINVAL with the error set @since 1.2
+ */
+static inline int vg_value_check(struct vg_ctx *ctx, uint32_t kind, const char *what,
+                                 const char *value, size_t len)
+{
+    return vg_host->value_check(ctx, kind, what, value, len);
+}
+
+/**
+ * A member of the incident record by dotted path ("incident.id",
+ * "incident.key.host.name", "event.severity", "incident.first_seen"): a string,
+ * or a number or boolean as text; valid until run() returns. Member names that
+ * contain dots (the key's field names) are found too. @return {NULL, 0} when
+ * absent or not a scalar @since 1.2
+ */
+static inline struct vg_str vg_call_field(const struct vg_action_call *call, const char *path)
+{
+    return vg_host->call_field(call, path);
+}
+
+/**
+ * Expand a template: each ${path} becomes vg_call_field(call, path) after a
+ * vg_value_check() of kind (use VG_VAL_TEXT for free text); $$ is a dollar.
+ * An absent field expands to "". @return text to vg_free(), or NULL after
+ * vg_set_error() (a refused value or a malformed template) @since 1.2
+ */
+static inline char *vg_call_format(struct vg_ctx *ctx, const struct vg_action_call *call,
+                                   const char *tmpl, uint32_t kind)
+{
+    return vg_host->call_format(ctx, call, tmpl, kind);
+}
+
+/**
+ * A result an earlier successful call for the same incident recorded with
+ * vg_action_result(), named "PLUGIN.NAME" (e.g. "carrier_ticket.ticket_id"), so
+ * the resolve call updates the ticket the open call created. Valid until run()
+ * returns. @return {NULL, 0} when there is none @since 1.2
+ */
+static inline struct vg_str vg_call_prior(const struct vg_action_call *call, const char *name)
+{
+    return vg_host->call_prior(call, name);
+}
+
+/** The attempt of this call, 1 for the first; retries come after VG_EAGAIN. @since 1.2 */
+static inline int vg_call_attempt(const struct vg_action_call *call)
+{
+    return vg_host->call_attempt(call);
 }
 
 /** A duration as people write it ("90s", "5m", "2h"): the largest unit dividing ms. @since 1.1 */

@@ -28,6 +28,7 @@ extern char **environ;
 struct exec_config {
     struct vg_strlist argv; /* program and arguments */
     int64_t timeout_ms;     /* deadline for one run */
+    int64_t retry_status;   /* exit status that asks for a retry (0: none) */
 };
 
 static const struct vg_option exec_options[] = {
@@ -35,6 +36,8 @@ static const struct vg_option exec_options[] = {
      "program and its arguments, run without a shell; the incident JSON arrives on stdin"},
     {"timeout", VG_OPT_DURATION, "10s", 0, offsetof(struct exec_config, timeout_ms),
      "kill the program (and its process group) if it runs longer"},
+    {"retry_status", VG_OPT_INT, "75", 0, offsetof(struct exec_config, retry_status),
+     "exit status meaning \"failed for now, try again\" (75 is EX_TEMPFAIL; 0: never retry)"},
     {NULL, 0, NULL, 0, 0, NULL},
 };
 
@@ -266,6 +269,10 @@ static int exec_run(struct vg_ctx *ctx, void *state, const struct vg_action_call
         snprintf(status_s, sizeof(status_s), "%d", WEXITSTATUS(status));
         vg_action_result(ctx, "exit_status", status_s);
         rc = WEXITSTATUS(status) == 0 ? VG_OK : VG_ERR;
+        if (cfg->retry_status != 0 && WEXITSTATUS(status) == cfg->retry_status) {
+            /* The dispatcher retries it with back-off, up to the action's retries. */
+            rc = VG_EAGAIN;
+        }
         if (rc != VG_OK) {
             vg_set_error(ctx, "%s exited with status %d", cfg->argv.items[0], WEXITSTATUS(status));
         }
