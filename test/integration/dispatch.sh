@@ -22,6 +22,18 @@ wait_for 10 redis-cli -s "$sock" ping || fail "redis-server did not start"
 ctl() { "$VIGILCTL" --redis "unix:$sock" "$@"; }
 
 mkdir "$TMP/rules"
+# inventory HOST...: an inventory with one switch and these hosts on its ports
+inventory() {
+  local i=0 h sep=""
+  printf '{"devices": [{"name": "access-sw3", "addresses": ["192.0.2.3"]}], "hosts": ['
+  for h in "$@"; do
+    i=$((i + 1))
+    printf '%s{"name": "%s", "switch": "access-sw3", "if_index": %d}' "$sep" "$h" "$i"
+    sep=","
+  done
+  printf ']}\n'
+}
+inventory pc-b >"$TMP/inv.json"
 cat >"$TMP/rules/dispatch.json" <<JSON
 {"rules": [
  {"name": "malware", "plugin": "single", "match": {"event.action": ["malware.detected"]},
@@ -33,7 +45,8 @@ cat >"$TMP/rules/dispatch.json" <<JSON
     {"plugin": "test_on", "step": "5.2.2.3", "timeout": "8s", "undo": false,
      "params": {"file": "$TMP/hang.log", "mode": "hang"}},
     {"plugin": "test_on", "step": "5.2.2.4", "retries": 1, "undo": false,
-     "params": {"file": "$TMP/fail.log", "mode": "fail"}}
+     "params": {"file": "$TMP/fail.log", "mode": "fail"}},
+    {"plugin": "test_on", "undo": false, "params": {"file": "$TMP/inv.log", "inventory": true}}
   ]}},
  {"name": "auth", "plugin": "threshold", "match": {"event.action": ["ssh.auth_failed"]},
   "key": ["source.ip"], "params": {"count": 1000000, "window": "1h"},
@@ -41,7 +54,7 @@ cat >"$TMP/rules/dispatch.json" <<JSON
 ]}
 JSON
 "$VIGILD" --redis "unix:$sock" --rules "$TMP/rules" --plugins "$BUILD/plugins" \
-  --plugins "$BUILD/test-action-plugins" --listen-udp 127.0.0.1:0 \
+  --plugins "$BUILD/test-action-plugins" --inventory "$TMP/inv.json" --listen-udp 127.0.0.1:0 \
   --listen-tcp 127.0.0.1:0 --listen-snmp none >"$TMP/vigild.out" 2>"$TMP/vigild.err" &
 VPID=$!
 pids+=($VPID)
@@ -113,6 +126,22 @@ ctl incidents show "$id" >"$TMP/show2.out"
 grep -q '"action":"test_off","transition":"close","rule":"malware","step":"5.2.2.1","undo_of":"test_on","status":"ok"' "$TMP/show2.out" ||
   fail "the undo is not in the history"
 [ "$(grep -c '^test_off' "$TMP/on.log")" -eq 1 ] || fail "the inverse ran more than once"
+
+# SIGHUP reloads the inventory; a bad file keeps the one in use.
+malware() { printf '<27>Nov 27 00:16:07 %s clamd: /tmp/x.exe: Win.Test-1 FOUND' "$1" >/dev/udp/127.0.0.1/"$port"; }
+malware pc-a
+wait_for 20 grep -q " pc-a attempt=1 .* inv=no$" "$TMP/inv.log" || fail "inventory lookup (absent host): $(cat "$TMP/inv.log")"
+inventory pc-b pc-c pc-e >"$TMP/inv.json"
+kill -HUP "$VPID"
+wait_for 20 grep -q "SIGHUP: inventory $TMP/inv.json reloaded" "$TMP/vigild.err" || fail "no reload on SIGHUP"
+malware pc-c
+wait_for 20 grep -q " pc-c attempt=1 .* inv=yes$" "$TMP/inv.log" || fail "the reloaded inventory is not used: $(cat "$TMP/inv.log")"
+printf '{"hosts": [{"name": "pc-x"}]}\n' >"$TMP/inv.json"
+kill -HUP "$VPID"
+wait_for 20 grep -q "SIGHUP: inventory $TMP/inv.json not reloaded" "$TMP/vigild.err" || fail "a bad inventory was not refused"
+grep -q 'inv.json: \$.hosts\[0\]' "$TMP/vigild.err" || fail "the refusal does not name the entry: $(grep SIGHUP "$TMP/vigild.err")"
+malware pc-e
+wait_for 20 grep -q " pc-e attempt=1 .* inv=yes$" "$TMP/inv.log" || fail "the previous inventory was not kept: $(cat "$TMP/inv.log")"
 kill -TERM "$VPID"
 wait "$VPID" || fail "vigild exit status"
 

@@ -27,6 +27,7 @@ struct ta_config {
     const char *mode;   /* "write", "hang", "fail" */
     int64_t fail_first; /* attempts that return VG_EAGAIN before one succeeds */
     const char *field;  /* a record field checked as a host name and written */
+    int inventory;      /* 1: also write whether the inventory knows the host */
 };
 
 static const struct vg_option ta_options[] = {
@@ -38,6 +39,8 @@ static const struct vg_option ta_options[] = {
      "attempts that ask for a retry first"},
     {"field", VG_OPT_STR, "\"incident.key.host.name\"", 0, offsetof(struct ta_config, field),
      "record field checked as a host name"},
+    {"inventory", VG_OPT_BOOL, "false", 0, offsetof(struct ta_config, inventory),
+     "write inv=yes or inv=no: whether the inventory's hosts list the field's value"},
     {NULL, 0, NULL, 0, 0, NULL},
 };
 
@@ -79,6 +82,13 @@ static int ta_run(struct vg_ctx *ctx, void *state, const struct vg_action_call *
              tr[vg_call_transition(call)], (int)id.len, id.ptr, (int)(v.ptr ? v.len : 1),
              v.ptr ? v.ptr : "-", vg_call_attempt(call), (int)(prior.ptr ? prior.len : 1),
              prior.ptr ? prior.ptr : "-", (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+    if (cfg->inventory && v.ptr != NULL) {
+        char *inv = vg_inventory_get(ctx, "hosts", v.ptr);
+        size_t n = strlen(line);
+
+        snprintf(line + n, sizeof(line) - n, " inv=%s", inv != NULL ? "yes" : "no");
+        vg_free(inv);
+    }
     append(cfg, line);
     if (vg_call_attempt(call) <= cfg->fail_first) {
         vg_set_error(ctx, "endpoint busy (attempt %d)", vg_call_attempt(call));

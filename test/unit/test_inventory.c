@@ -139,7 +139,7 @@ static void test_devices_and_hosts(void)
 {
     struct inventory *inv = load_valid();
     fjson_object *o;
-    fjson_object *snmp;
+    fjson_object *snmp = NULL;
 
     CU_ASSERT_TRUE(found(inv, "devices", "Core-SW1", "name", "Core-SW1"));
     CU_ASSERT_TRUE(found(inv, "devices", "core-sw1", "name", "Core-SW1"));
