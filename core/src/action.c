@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Action dispatcher: worker threads pop calls from a bounded queue, claim each
+ * Action dispatcher: worker threads pop calls from bounded queues (the calls of
+ * one incident always go to one worker, so they run in order), claim each
  * in Redis (one idempotency key per incident, transition occurrence and
  * action), run the plugin in a thread of its own so that a call which never
  * returns is abandoned at its deadline while the worker goes on, retry
@@ -85,7 +86,8 @@ struct dispatcher {
     struct dispatcher_cfg cfg;  /* copied configuration */
     char *redis_url;            /* owned copy */
     char *prefix;               /* owned copy */
-    struct queue *q;            /* pending jobs */
+    struct queue **qs;          /* pending jobs, one queue per worker (lane) */
+    struct lane *lanes;         /* what each worker is started with */
     pthread_t *threads;         /* workers */
     int n_threads;              /* started workers */
     pthread_mutex_t lock;       /* guards pending, counts and limits */
@@ -99,6 +101,12 @@ struct dispatcher {
 };
 
 static const char *const tr_names[] = {"open", "update", "escalate", "resolve", "close"};
+
+/* One worker and its queue: the calls of one incident go to one lane, in order. */
+struct lane {
+    struct dispatcher *d; /* the dispatcher */
+    struct queue *q;      /* this worker's queue */
+};
 
 static atomic_ullong n_rejected; /* values refused by vg_value_check(), all dispatchers */
 
@@ -758,12 +766,13 @@ static void job_free(struct job *j)
 
 static void *worker(void *arg)
 {
-    struct dispatcher *d = arg;
+    const struct lane *lane = arg;
+    struct dispatcher *d = lane->d;
     char err[256];
     struct store *st = store_open(d->redis_url, 2000, err, sizeof(err));
     struct job *j;
 
-    while ((j = queue_pop(d->q, -1)) != NULL) {
+    while ((j = queue_pop(lane->q, -1)) != NULL) {
         long long by = atomic_load(&d->stop_by);
 
         if (by != 0 && time_mono_ms() > by) {
@@ -811,12 +820,18 @@ struct dispatcher *dispatcher_new(const struct dispatcher_cfg *cfg, char *err, s
     }
     d->redis_url = xstrdup(cfg->redis_url);
     d->prefix = xstrdup(cfg->prefix);
-    d->q = queue_new(d->cfg.queue_cap);
+    d->qs = xcalloc((size_t)d->cfg.threads, sizeof(*d->qs));
+    d->lanes = xcalloc((size_t)d->cfg.threads, sizeof(*d->lanes));
+    for (i = 0; i < d->cfg.threads; i++) {
+        d->qs[i] = queue_new(d->cfg.queue_cap);
+        d->lanes[i].d = d;
+        d->lanes[i].q = d->qs[i];
+    }
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->idle, NULL);
     d->threads = xcalloc((size_t)d->cfg.threads, sizeof(*d->threads));
     for (i = 0; i < d->cfg.threads; i++) {
-        if (pthread_create(&d->threads[i], NULL, worker, d) != 0) {
+        if (pthread_create(&d->threads[i], NULL, worker, &d->lanes[i]) != 0) {
             snprintf(err, err_len, "cannot start action worker thread %d", i);
             dispatcher_free(d);
             return NULL;
@@ -826,13 +841,18 @@ struct dispatcher *dispatcher_new(const struct dispatcher_cfg *cfg, char *err, s
     return d;
 }
 
-/* Queue j; -1 (j freed, counted) when the queue is full. */
+size_t dispatcher_lane(const struct dispatcher *d, const char *incident_id)
+{
+    return (size_t)(hash_fnv1a(incident_id, strlen(incident_id)) % (uint64_t)d->cfg.threads);
+}
+
+/* Queue j on the lane of incident id; -1 (j freed, counted) when that queue is full. */
 static int push(struct dispatcher *d, struct job *j, const char *what, const char *id)
 {
     pthread_mutex_lock(&d->lock);
     d->pending++;
     pthread_mutex_unlock(&d->lock);
-    if (queue_try_push(d->q, j) != 0) {
+    if (queue_try_push(d->qs[dispatcher_lane(d, id)], j) != 0) {
         pthread_mutex_lock(&d->lock);
         d->pending--;
         d->n.dropped++;
@@ -897,7 +917,9 @@ void dispatcher_free(struct dispatcher *d)
         return;
     }
     atomic_store(&d->stop_by, time_mono_ms() + DRAIN_MAX_MS);
-    queue_close(d->q);
+    for (i = 0; i < d->cfg.threads; i++) {
+        queue_close(d->qs[i]);
+    }
     for (i = 0; i < d->n_threads; i++) {
         pthread_join(d->threads[i], NULL);
     }
@@ -906,7 +928,11 @@ void dispatcher_free(struct dispatcher *d)
         log_msg(VG_LOG_WARNING, "%d abandoned action calls were still running at shutdown",
                 atomic_load(&d->abandoned));
     }
-    queue_free(d->q);
+    for (i = 0; i < d->cfg.threads; i++) {
+        queue_free(d->qs[i]);
+    }
+    free(d->qs);
+    free(d->lanes);
     pthread_mutex_destroy(&d->lock);
     pthread_cond_destroy(&d->idle);
     free(d->limits);

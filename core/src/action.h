@@ -27,7 +27,7 @@ struct rule_action;
 
 struct dispatcher_cfg {
     int threads;           /* worker threads (default 2) */
-    size_t queue_cap;      /* calls waiting at most (default 10000); more are dropped, counted */
+    size_t queue_cap;      /* calls waiting per worker (default 10000); more are dropped, counted */
     const char *redis_url; /* where the history is written */
     const char *prefix;    /* key prefix */
     int64_t timeout_ms;    /* default deadline per attempt (default 30 s) */
@@ -70,6 +70,8 @@ int dispatcher_submit(struct dispatcher *d, const struct rule_action *a, int tra
  */
 int dispatcher_submit_undo(struct dispatcher *d, const struct rule *r, const char *incident_id,
                            const char *key, size_t key_len, int64_t lease);
+/* The worker (lane) that runs the calls of an incident, in the order they came. */
+size_t dispatcher_lane(const struct dispatcher *d, const char *incident_id);
 /* Wait until every queued call has finished (replay's end). */
 void dispatcher_drain(struct dispatcher *d);
 /*

@@ -296,6 +296,39 @@ static void test_retry(void)
     free(file);
 }
 
+static void test_order(void)
+{
+    char err[256], id[48];
+    struct store *st = store_open(test_redis_url(), 2000, err, sizeof(err));
+    char *file = tmpfile_path("order.log");
+    char *p_slow = xasprintf("{\"file\":\"%s\",\"fail_first\":2}", file);
+    char *p_next = xasprintf("{\"file\":\"%s\"}", file);
+    struct rule_action *slow, *next;
+    struct dispatcher *d = start(4);
+    struct sbuf rec = {0};
+    char *want;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    slow = entry(p_slow, 0);
+    next = entry(p_next, 0);
+    new_incident(st, id, sizeof(id));
+    record(id, "pc11", &rec);
+    /* The open call retries twice; the resolve call of the same incident waits for it and
+     * finds its ticket, as carrier_ticket's update finds the ticket its open created. */
+    dispatcher_submit(d, slow, VG_TR_OPEN, id, rec.buf, rec.len, NULL, 0);
+    dispatcher_submit(d, next, VG_TR_RESOLVE, id, rec.buf, rec.len, NULL, 0);
+    dispatcher_drain(d);
+    want = xasprintf("test_on resolve %s pc11 attempt=1 prior=T-%s ", id, id);
+    CU_ASSERT_EQUAL(lines_with(file, want), 1);
+    free(want);
+    dispatcher_free(d);
+    sbuf_free(&rec);
+    store_close(st);
+    free(p_slow);
+    free(p_next);
+    free(file);
+}
+
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -326,7 +359,10 @@ static void test_hang(void)
     record(id, "pc4", &rec);
     t0 = mono_ms();
     dispatcher_submit(d, hang, VG_TR_OPEN, id, rec.buf, rec.len, NULL, 0);
-    new_incident(st, id2, sizeof(id2));
+    /* An incident of the other worker (calls of one incident run in order on one worker). */
+    do {
+        new_incident(st, id2, sizeof(id2));
+    } while (dispatcher_lane(d, id2) == dispatcher_lane(d, id));
     record(id2, "pc5", &rec);
     dispatcher_submit(d, ok, VG_TR_OPEN, id2, rec.buf, rec.len, NULL, 0);
     /* The other worker runs the second call at once, while the first hangs. */
@@ -593,6 +629,7 @@ void suite_dispatch(void)
     CU_add_test(s, "once", test_once);
     CU_add_test(s, "retry", test_retry);
     CU_add_test(s, "rate", test_rate);
+    CU_add_test(s, "order", test_order);
     CU_add_test(s, "undo_and_values", test_undo_and_values);
     CU_add_test(s, "hang", test_hang);
 }
