@@ -30,13 +30,14 @@
 #include "state.h"
 #include "store.h"
 
-#define DRAIN_MAX_MS     10000  /* at shutdown, queued calls still run for this long */
-#define ABANDON_GRACE_MS 1000   /* a call may overrun its deadline by this much */
-#define BACKOFF_MAX_MS   60000  /* the longest wait between attempts */
-#define CLAIM_SLACK_MS   120000 /* a running claim outlives its attempts by this much */
-#define PRIOR_MAX        64     /* earlier results made available to a call */
-#define RESULT_VALUE_MAX 1024   /* bytes of one named result kept */
-#define STEP_ERROR_MAX   400    /* bytes of an error kept on a playbook step */
+#define DRAIN_MAX_MS      10000  /* at shutdown, queued calls still run for this long */
+#define ABANDONED_WAIT_MS 2000   /* at shutdown, abandoned calls may still return this long */
+#define ABANDON_GRACE_MS  1000   /* a call may overrun its deadline by this much */
+#define BACKOFF_MAX_MS    60000  /* the longest wait between attempts */
+#define CLAIM_SLACK_MS    120000 /* a running claim outlives its attempts by this much */
+#define PRIOR_MAX         64     /* earlier results made available to a call */
+#define RESULT_VALUE_MAX  1024   /* bytes of one named result kept */
+#define STEP_ERROR_MAX    400    /* bytes of an error kept on a playbook step */
 
 /* One call of one action. Shared by the worker and the thread running the plugin. */
 struct vg_action_call {
@@ -909,12 +910,14 @@ void dispatcher_drain(struct dispatcher *d)
     pthread_mutex_unlock(&d->lock);
 }
 
-void dispatcher_free(struct dispatcher *d)
+int dispatcher_free(struct dispatcher *d)
 {
+    int64_t until = time_mono_ms() + ABANDONED_WAIT_MS;
+    int hung;
     int i;
 
     if (d == NULL) {
-        return;
+        return 0;
     }
     atomic_store(&d->stop_by, time_mono_ms() + DRAIN_MAX_MS);
     for (i = 0; i < d->cfg.threads; i++) {
@@ -923,10 +926,17 @@ void dispatcher_free(struct dispatcher *d)
     for (i = 0; i < d->n_threads; i++) {
         pthread_join(d->threads[i], NULL);
     }
-    if (atomic_load(&d->abandoned) > 0) {
-        /* Their threads still hold their calls; the instances they use outlive this. */
-        log_msg(VG_LOG_WARNING, "%d abandoned action calls were still running at shutdown",
-                atomic_load(&d->abandoned));
+    /* Abandoned calls still use their instance and this dispatcher: give them a moment. */
+    while ((hung = atomic_load(&d->abandoned)) > 0 && time_mono_ms() < until) {
+        struct timespec ts = {0, 10000000};
+
+        nanosleep(&ts, NULL);
+    }
+    if (hung > 0) {
+        /* Their threads still hold their calls: this dispatcher and their instances stay. */
+        log_msg(VG_LOG_WARNING,
+                "%d abandoned action calls still run at shutdown; their plugins stay loaded", hung);
+        return hung;
     }
     for (i = 0; i < d->cfg.threads; i++) {
         queue_free(d->qs[i]);
@@ -940,6 +950,7 @@ void dispatcher_free(struct dispatcher *d)
     free(d->redis_url);
     free(d->prefix);
     free(d);
+    return 0;
 }
 
 void dispatcher_counts(struct dispatcher *d, struct dispatcher_counts *out)

@@ -76,9 +76,12 @@ size_t dispatcher_lane(const struct dispatcher *d, const char *incident_id);
 void dispatcher_drain(struct dispatcher *d);
 /*
  * Stop the threads and free. Queued calls still run for up to 10 s (plus the
- * running calls' deadlines); the rest are counted as dropped and logged. NULL is ignored.
+ * running calls' deadlines); the rest are counted as dropped and logged. NULL is
+ * ignored. Returns the number of abandoned calls still running after a 2 s
+ * wait: then d is left allocated (their threads use it) and the caller must not
+ * free the plugin instances either (the process is about to exit).
  */
-void dispatcher_free(struct dispatcher *d);
+int dispatcher_free(struct dispatcher *d);
 /* The counters. */
 void dispatcher_counts(struct dispatcher *d, struct dispatcher_counts *out);
 

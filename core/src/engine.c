@@ -654,7 +654,11 @@ void engine_free(struct engine *eng)
         store_close(w->st);
     }
     free(eng->workers);
-    dispatcher_free(eng->disp);
+    if (dispatcher_free(eng->disp) > 0) {
+        /* A hung action call still runs in a plugin: its instances and code stay. */
+        eng->n_insts = 0;
+        eng->keep_plugins = 1;
+    }
     for (i = eng->n_insts; i > 0; i--) {
         plugin_inst_free(eng->insts[i - 1]);
     }
@@ -671,9 +675,12 @@ void engine_free(struct engine *eng)
             r = next;
         }
     }
-    ruleset_free(&eng->rs);
+    if (!eng->keep_plugins) {
+        /* Action entries (the rule set) are what a hung call's thread reads too. */
+        ruleset_free(&eng->rs);
+        loader_free(&eng->ld);
+    }
     normalize_free(eng->nz);
-    loader_free(&eng->ld);
     pthread_mutex_destroy(&eng->out_lock);
     free(eng);
 }

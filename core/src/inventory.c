@@ -1130,8 +1130,8 @@ static size_t first_bad_byte(const char *text, size_t len)
  */
 static int parse_text(struct loader *l, const char *text, size_t len, fjson_object **out)
 {
-    struct fjson_tokener *tok;
-    enum fjson_tokener_error jerr;
+    const char *desc = NULL;
+    size_t off = 0;
     fjson_object *root;
     size_t bad = first_bad_byte(text, len);
     char what[64];
@@ -1145,28 +1145,13 @@ static int parse_text(struct loader *l, const char *text, size_t len, fjson_obje
         fail_text(l, text, bad, what);
         return -1;
     }
-    tok = fjson_tokener_new();
-    if (tok == NULL) {
-        log_msg(2, "out of memory creating a JSON tokener");
-        abort();
-    }
-    fjson_tokener_set_flags(tok, FJSON_TOKENER_STRICT);
-    /* The terminating NUL is passed too, so the tokener sees the end of the text. */
-    root = fjson_tokener_parse_ex(tok, text, (int)len + 1);
-    jerr = fjson_tokener_get_error(tok);
-    if (jerr != fjson_tokener_success) {
-        size_t off = tok->char_offset < 0 ? 0 : (size_t)tok->char_offset;
+    if (rule_json_parse_strict(text, len, &root, &off, &desc) != 0) {
         char msg[128];
 
-        snprintf(msg, sizeof(msg), "JSON syntax error: %s", fjson_tokener_error_desc(jerr));
-        fail_text(l, text, off > len ? len : off, msg);
-        if (root != NULL) {
-            fjson_object_put(root);
-        }
-        fjson_tokener_free(tok);
+        snprintf(msg, sizeof(msg), "JSON syntax error: %s", desc);
+        fail_text(l, text, off, msg);
         return -1;
     }
-    fjson_tokener_free(tok);
     *out = root;
     return 0;
 }

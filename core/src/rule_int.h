@@ -117,4 +117,12 @@ char *rule_json_dup_scalar(struct rule_loader *l, fjson_object *v);
  */
 fjson_object *rule_json_get_params(struct rule_loader *l, fjson_object *obj);
 
+/*
+ * Parse text (len bytes, NUL-terminated, no NUL inside) as one strict JSON
+ * value into *out (NULL for the value null). Returns 0, or -1 with the byte
+ * offset and a description of the syntax error.
+ */
+int rule_json_parse_strict(const char *text, size_t len, fjson_object **out, size_t *err_off,
+                           const char **err_desc);
+
 #endif /* VG_CORE_RULE_INT_H */

@@ -329,3 +329,33 @@ fjson_object *rule_json_get_params(struct rule_loader *l, fjson_object *obj)
     rule_json_path_pop(l, mark);
     return v;
 }
+
+int rule_json_parse_strict(const char *text, size_t len, fjson_object **out, size_t *err_off,
+                           const char **err_desc)
+{
+    struct fjson_tokener *tok = fjson_tokener_new();
+    enum fjson_tokener_error jerr;
+
+    if (tok == NULL) {
+        log_msg(2, "out of memory creating a JSON tokener");
+        abort();
+    }
+    fjson_tokener_set_flags(tok, FJSON_TOKENER_STRICT);
+    /* The terminating NUL is passed too, so the tokener sees the end of the text. */
+    *out = fjson_tokener_parse_ex(tok, text, (int)len + 1);
+    jerr = fjson_tokener_get_error(tok);
+    if (jerr != fjson_tokener_success) {
+        size_t off = tok->char_offset < 0 ? 0 : (size_t)tok->char_offset;
+
+        *err_off = off > len ? len : off;
+        *err_desc = fjson_tokener_error_desc(jerr);
+        if (*out != NULL) {
+            fjson_object_put(*out);
+            *out = NULL;
+        }
+        fjson_tokener_free(tok);
+        return -1;
+    }
+    fjson_tokener_free(tok);
+    return 0;
+}

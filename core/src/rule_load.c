@@ -300,8 +300,8 @@ static void syntax_error(struct rule_loader *l, const char *text, size_t off, co
 
 static void load_file(struct rule_loader *l, const char *file)
 {
-    struct fjson_tokener *tok;
-    enum fjson_tokener_error jerr;
+    const char *desc = NULL;
+    size_t off = 0;
     fjson_object *root;
     const char *nul;
     size_t len;
@@ -321,26 +321,10 @@ static void load_file(struct rule_loader *l, const char *file)
         syntax_error(l, text, (size_t)(nul - text), "NUL byte in the text");
         goto out_free_text;
     }
-    tok = fjson_tokener_new();
-    if (tok == NULL) {
-        log_msg(2, "out of memory creating a JSON tokener");
-        abort();
-    }
-    fjson_tokener_set_flags(tok, FJSON_TOKENER_STRICT);
-    /* The terminating NUL is passed too, so the tokener sees the end of the text. */
-    root = fjson_tokener_parse_ex(tok, text, (int)len + 1);
-    jerr = fjson_tokener_get_error(tok);
-    if (jerr != fjson_tokener_success) {
-        size_t off = tok->char_offset < 0 ? 0 : (size_t)tok->char_offset;
-
-        syntax_error(l, text, off > len ? len : off, fjson_tokener_error_desc(jerr));
-        if (root != NULL) {
-            fjson_object_put(root);
-        }
-        fjson_tokener_free(tok);
+    if (rule_json_parse_strict(text, len, &root, &off, &desc) != 0) {
+        syntax_error(l, text, off, desc);
         goto out_free_text;
     }
-    fjson_tokener_free(tok);
     sbuf_reset(&l->path);
     sbuf_addc(&l->path, '$');
     parse_top(l, root);
