@@ -315,6 +315,45 @@ static void load_prior(struct dispatcher *d, struct store *st, struct vg_action_
     sbuf_free(&k);
 }
 
+/* 1 when the incident's playbook marks the call's step not applicable (ABI 1.3). */
+static int step_not_applicable(struct dispatcher *d, struct store *st,
+                               const struct vg_action_call *c)
+{
+    struct sbuf k = {0};
+    redisReply *r = NULL;
+    fjson_object *pb = NULL;
+    int na = 0;
+    int i;
+
+    if (inc_key(d, c->incident_id, "", &k) == 0) {
+        const char *argv[] = {"HGET", k.buf, "playbook"};
+
+        r = store_cmd(st, 3, argv, NULL);
+    }
+    if (r != NULL && r->type == REDIS_REPLY_STRING) {
+        pb = fjson_tokener_parse(r->str);
+    }
+    for (i = 0; pb != NULL && fjson_object_is_type(pb, fjson_type_array) &&
+                i < fjson_object_array_length(pb);
+         i++) {
+        fjson_object *step = fjson_object_array_get_idx(pb, i), *v;
+
+        if (fjson_object_object_get_ex(step, "step", &v) &&
+            strcmp(fjson_object_get_string(v), c->a->step) == 0 &&
+            fjson_object_object_get_ex(step, "status", &v)) {
+            na = strcmp(fjson_object_get_string(v), "not_applicable") == 0;
+        }
+    }
+    if (pb != NULL) {
+        fjson_object_put(pb);
+    }
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+    sbuf_free(&k);
+    return na;
+}
+
 /* Wait for the entry's rate limit; 1 when it made the call wait. */
 static int rate_wait(struct dispatcher *d, const struct rule_action *a)
 {
@@ -650,6 +689,23 @@ static void run_call(struct dispatcher *d, struct store *st, struct vg_action_ca
                 plugin_name(c), a->rule->name, c->incident_id, tr_names[c->transition],
                 c->undo ? " (undo)" : "", occ.buf);
         count(d, &d->n.deduped);
+        goto out;
+    }
+    if (a->step != NULL && !c->undo && step_not_applicable(d, st, c)) {
+        /* The rule's findings ruled the step out (ours, not the carrier's): not run. */
+        char ts[40];
+        char *entry;
+
+        time_format_ms(time_now_ms(), ts, sizeof(ts));
+        entry = xasprintf("{\"@timestamp\":\"%s\",\"type\":\"action\",\"action\":\"%s\","
+                          "\"transition\":\"%s\",\"step\":\"%s\",\"status\":\"skipped\","
+                          "\"reason\":\"the step is not applicable to this incident\"}",
+                          ts, plugin_name(c), tr_names[c->transition], a->step);
+        incident_add_history(st, d->prefix, c->incident_id, entry, strlen(entry));
+        free(entry);
+        log_msg(VG_LOG_INFO, "action %s (%s) for incident %s: step %s is not applicable: skipped",
+                plugin_name(c), a->rule->name, c->incident_id, a->step);
+        count(d, &d->n.skipped);
         goto out;
     }
     if (rate_wait(d, a)) {

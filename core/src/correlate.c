@@ -9,10 +9,12 @@
  * and retried in order; the upsert script recognizes a retried job by its id.
  */
 #include <inttypes.h>
+#include <libfastjson/json.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "action.h"
+#include "action_safety.h"
 #include "engine_int.h"
 #include "host.h"
 #include "queue.h"
@@ -143,7 +145,7 @@ static struct vg_event *event_allowed(const struct vg_ctx *ctx, const struct vg_
 
 /* Queue an incident call (upsert or a lifecycle mode) for the running job. */
 static int queue_incident(struct vg_ctx *ctx, struct vg_event *ev, int mode, int severity,
-                          const char *note)
+                          const char *note, const char *steps, const char *findings)
 {
     struct worker *w = ctx->wk;
     struct job *j = w->running;
@@ -155,6 +157,8 @@ static int queue_incident(struct vg_ctx *ctx, struct vg_event *ev, int mode, int
                               .now_ms = ctx->now_ms,
                               .severity = severity,
                               .note = note,
+                              .steps_json = steps,
+                              .findings_json = findings,
                               .mode = mode,
                               .retention_ms = w->eng->cfg.retention_ms};
     char job_id[64];
@@ -173,11 +177,93 @@ static int queue_incident(struct vg_ctx *ctx, struct vg_event *ev, int mode, int
     return incident_begin(w->st, &o->inc) == VG_OK ? VG_OK : VG_EIO;
 }
 
+/*
+ * The playbook changes and findings of an ABI 1.3 request as JSON (steps into
+ * steps, findings into findings); -1 with ctx's error naming what is wrong.
+ */
+static int request_extras(struct vg_ctx *ctx, const struct vg_incident_req *req, struct sbuf *steps,
+                          struct sbuf *findings)
+{
+    static const char *const st_names[] = {"", "pending", "not_applicable", "done"};
+    char why[160];
+    size_t i;
+
+    if (req->n_steps > INCIDENT_STEPS_MAX || (req->n_steps > 0 && req->steps == NULL)) {
+        snprintf(ctx->err, sizeof(ctx->err), "incident request: %zu playbook steps (at most %d)",
+                 req->n_steps, INCIDENT_STEPS_MAX);
+        return -1;
+    }
+    for (i = 0; i < req->n_steps; i++) {
+        const struct vg_step_req *st = &req->steps[i];
+        const char *text = procedure_step_text(st->step);
+
+        if (st->size < offsetof(struct vg_step_req, note) + sizeof(st->note) || text == NULL ||
+            st->status < VG_STEP_PENDING || st->status > VG_STEP_DONE) {
+            snprintf(ctx->err, sizeof(ctx->err),
+                     "incident request: step %zu (%.40s) is not a step of the procedure with a "
+                     "known status",
+                     i, st->step != NULL ? st->step : "NULL");
+            return -1;
+        }
+        if ((st->who != NULL &&
+             (strlen(st->who) > 64 ||
+              value_check(VG_VAL_TEXT, st->who, strlen(st->who), why, sizeof(why)) != 0)) ||
+            (st->note != NULL &&
+             (strlen(st->note) > INCIDENT_NOTE_MAX ||
+              value_check(VG_VAL_TEXT, st->note, strlen(st->note), why, sizeof(why)) != 0))) {
+            snprintf(ctx->err, sizeof(ctx->err),
+                     "incident request: step %s: who or note is too long or not text", st->step);
+            return -1;
+        }
+        sbuf_addc(steps, i == 0 ? '[' : ',');
+        sbuf_printf(steps, "{\"step\":\"%s\",\"status\":\"%s\",\"text\":\"", st->step,
+                    st_names[st->status]);
+        sbuf_add_json_str(steps, text, strlen(text));
+        sbuf_addc(steps, '"');
+        if (st->who != NULL) {
+            sbuf_adds(steps, ",\"who\":\"");
+            sbuf_add_json_str(steps, st->who, strlen(st->who));
+            sbuf_addc(steps, '"');
+        }
+        if (st->note != NULL) {
+            sbuf_adds(steps, ",\"note\":\"");
+            sbuf_add_json_str(steps, st->note, strlen(st->note));
+            sbuf_addc(steps, '"');
+        }
+        sbuf_addc(steps, '}');
+    }
+    if (req->n_steps > 0) {
+        sbuf_addc(steps, ']');
+    }
+    if (req->findings != NULL) {
+        size_t len = strlen(req->findings);
+        fjson_object *o = len <= INCIDENT_FINDINGS_MAX ? fjson_tokener_parse(req->findings) : NULL;
+        int ok = o != NULL && fjson_object_is_type(o, fjson_type_object);
+
+        if (ok) {
+            /* Re-serialized: what reaches the script is well-formed JSON, whatever was given. */
+            sbuf_adds(findings, fjson_object_to_json_string_ext(o, FJSON_TO_STRING_PLAIN));
+        }
+        if (o != NULL) {
+            fjson_object_put(o);
+        }
+        if (!ok) {
+            snprintf(ctx->err, sizeof(ctx->err),
+                     "incident request: findings must be a JSON object of at most %d bytes",
+                     INCIDENT_FINDINGS_MAX);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int engine_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
                            const struct vg_incident_req *req)
 {
+    struct sbuf steps = {0}, findings = {0};
     int severity = 0;
     const char *note = NULL;
+    int rc;
 
     if (req != NULL && req->size >= offsetof(struct vg_incident_req, note) + sizeof(req->note)) {
         severity = req->severity;
@@ -191,7 +277,18 @@ int engine_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
         snprintf(ctx->err, sizeof(ctx->err), "incident_upsert for another event than the call's");
         return VG_EINVAL;
     }
-    return queue_incident(ctx, event_allowed(ctx, ev), INCIDENT_UPSERT, severity, note);
+    if (req != NULL &&
+        req->size >= offsetof(struct vg_incident_req, n_steps) + sizeof(req->n_steps) &&
+        request_extras(ctx, req, &steps, &findings) != 0) {
+        sbuf_free(&steps);
+        sbuf_free(&findings);
+        return VG_EINVAL;
+    }
+    rc = queue_incident(ctx, event_allowed(ctx, ev), INCIDENT_UPSERT, severity, note, steps.buf,
+                        findings.buf);
+    sbuf_free(&steps);
+    sbuf_free(&findings);
+    return rc;
 }
 
 int engine_incident_resolve(struct vg_ctx *ctx, const struct vg_event *ev,
@@ -206,7 +303,7 @@ int engine_incident_resolve(struct vg_ctx *ctx, const struct vg_event *ev,
         snprintf(ctx->err, sizeof(ctx->err), "incident_resolve for another event than the call's");
         return VG_EINVAL;
     }
-    return queue_incident(ctx, event_allowed(ctx, ev), INCIDENT_RESOLVE, 0, note);
+    return queue_incident(ctx, event_allowed(ctx, ev), INCIDENT_RESOLVE, 0, note, NULL, NULL);
 }
 
 /* Keys live at least a day, and twice their longest window. */
@@ -339,7 +436,7 @@ static void fire_timer(struct worker *w, struct job *j, struct vg_ctx *ctx)
         j->ev = ev;
         ctx->ev = ev;
         j->rc = queue_incident(ctx, ev, t->name[1] == 'c' ? INCIDENT_CLOSE : INCIDENT_ESCALATE, 0,
-                               NULL);
+                               NULL, NULL, NULL);
         return;
     }
     o = new_op(w, j, OP_STATE, job_id, sizeof(job_id));

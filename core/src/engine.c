@@ -597,10 +597,14 @@ void engine_stats_json(struct engine *eng, struct sbuf *out)
                 "\"actions_done\":%" PRIu64 ",\"actions_failed\":%" PRIu64
                 ",\"actions_dropped\":%" PRIu64 ",\"actions_deduplicated\":%" PRIu64
                 ",\"actions_retried\":%" PRIu64 ",\"actions_abandoned\":%" PRIu64
-                ",\"actions_rate_limited\":%" PRIu64 ",\"action_values_rejected\":%" PRIu64 "}",
+                ",\"actions_rate_limited\":%" PRIu64 ",\"actions_skipped\":%" PRIu64
+                ",\"action_values_rejected\":%" PRIu64 "}",
                 a.done, a.failed, a.dropped, a.deduped, a.retried, a.abandoned, a.limited,
-                a.rejected);
+                a.skipped, a.rejected);
 }
+
+/* An engine left at shutdown because a hung action call still uses it. */
+static struct engine *volatile lingering;
 
 void engine_free(struct engine *eng)
 {
@@ -655,9 +659,13 @@ void engine_free(struct engine *eng)
     }
     free(eng->workers);
     if (dispatcher_free(eng->disp) > 0) {
-        /* A hung action call still runs in a plugin: its instances and code stay. */
-        eng->n_insts = 0;
-        eng->keep_plugins = 1;
+        /*
+         * A hung action call still runs in a plugin and reads its instance, its rule's
+         * action entry and the plugin's code: all of it stays (the process is exiting),
+         * reachable from here so that leak checkers see it kept on purpose.
+         */
+        lingering = eng;
+        return;
     }
     for (i = eng->n_insts; i > 0; i--) {
         plugin_inst_free(eng->insts[i - 1]);
@@ -675,12 +683,9 @@ void engine_free(struct engine *eng)
             r = next;
         }
     }
-    if (!eng->keep_plugins) {
-        /* Action entries (the rule set) are what a hung call's thread reads too. */
-        ruleset_free(&eng->rs);
-        loader_free(&eng->ld);
-    }
+    ruleset_free(&eng->rs);
     normalize_free(eng->nz);
+    loader_free(&eng->ld);
     pthread_mutex_destroy(&eng->out_lock);
     free(eng);
 }

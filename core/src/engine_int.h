@@ -107,7 +107,6 @@ struct engine {
     pthread_t parse_thread;           /* live parse thread */
     int parse_started;                /* 1 once it runs */
     struct dispatcher *disp;          /* action dispatcher */
-    int keep_plugins;                 /* 1: a hung action call outlived shutdown */
     pthread_mutex_t out_lock;         /* serializes events_out and records_out */
     struct engine_stats stats;        /* counters */
     char nonce[20];                   /* random per process: job ids are unique across instances */

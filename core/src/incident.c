@@ -30,10 +30,13 @@
  * retention in seconds (0: keep forever), 15 mode (upsert, resolve, close,
  * escalate), 16 hold-down ms, 17 flap count (0: off), 18 flap window ms, 19
  * escalate after ms (0: off), 20 escalation severity, 21 escalate at this count (0: off),
- * 22 the key as the core writes it (k=v|k=v; kept for deadlines set by operators).
+ * 22 the key as the core writes it (k=v|k=v; kept for deadlines set by operators),
+ * 23 playbook changes (a JSON array of {step, text, status, who, note}; "" none),
+ * 24 findings to merge (a JSON object; "" none).
  * Returns {transition, n, count, first_seen, severity, title, status, due,
  * due name, previous n, flaps, previous count, previous first_seen, previous
- * closed_at (its resolution plus the hold-down)}, transition
+ * closed_at (its resolution plus the hold-down), the playbook after the changes
+ * ("" when there were none), the findings after them ("" likewise)}, transition
  * "none" when nothing happened, or {"collision"} when the tag belongs to another
  * (rule, key). due > 0 asks the caller to index a deadline (the hold-down's close,
  * the escalation by time); a previous n names an incident this call closed
@@ -69,6 +72,42 @@ static const char *const upsert_lua[] = {
     "  end\n"
     "end\n"
     "local pn, pcount, pfirst, pclosed = '', 0, '0', 0\n"
+    "local outpb, outfd = '', ''\n",
+    "local function stepkey(id)\n"
+    "  local k = ''\n"
+    "  for x in string.gmatch(id, '[0-9]+') do k = k .. string.format('%06d', tonumber(x)) end\n"
+    "  return k\n"
+    "end\n"
+    "local function apply(h)\n"
+    "  if ARGV[23] ~= '' then\n"
+    "    local ok, pb = pcall(cjson.decode, redis.call('HGET', h, 'playbook') or '[]')\n"
+    "    if not ok or type(pb) ~= 'table' then pb = {} end\n"
+    "    for _, c in ipairs(cjson.decode(ARGV[23])) do\n"
+    "      local f = nil\n"
+    "      for _, x in ipairs(pb) do if x.step == c.step then f = x end end\n"
+    "      if not f then\n"
+    "        f = {step = c.step, text = c.text, status = 'pending'}\n"
+    "        pb[#pb + 1] = f\n"
+    "      end\n"
+    "      if f.status ~= 'done' and f.status ~= 'failed' and f.status ~= c.status then\n"
+    "        f.status = c.status\n"
+    "        f.since = ARGV[2]\n"
+    "      end\n"
+    "      if c.who then f.who = c.who end\n"
+    "      if c.note then f.note = c.note end\n"
+    "    end\n"
+    "    table.sort(pb, function(a, b) return stepkey(a.step) < stepkey(b.step) end)\n"
+    "    outpb = cjson.encode(pb)\n"
+    "    redis.call('HSET', h, 'playbook', outpb)\n"
+    "  end\n"
+    "  if ARGV[24] ~= '' then\n"
+    "    local ok, fd = pcall(cjson.decode, redis.call('HGET', h, 'findings') or '{}')\n"
+    "    if not ok or type(fd) ~= 'table' then fd = {} end\n"
+    "    for k, v in pairs(cjson.decode(ARGV[24])) do fd[k] = v end\n"
+    "    outfd = cjson.encode(fd)\n"
+    "    redis.call('HSET', h, 'findings', outfd)\n"
+    "  end\n"
+    "end\n"
     "local function answer(tr, n, count, first, sev, title, status, due, dname, flaps)\n"
     "  if tr ~= 'none' or due > 0 then\n"
     "    local kept = redis.call('HLEN', KEYS[3])\n"
@@ -84,7 +123,7 @@ static const char *const upsert_lua[] = {
     "    end\n"
     "  end\n"
     "  return {tr, n, count, first, sev, title, status, due, dname, pn, flaps, pcount, pfirst,\n"
-    "          pclosed}\n"
+    "          pclosed, outpb, outfd}\n"
     "end\n"
     "local function close(h, n, at)\n"
     "  redis.call('HSET', h, 'status', 'closed', 'closed_at', at)\n"
@@ -177,6 +216,7 @@ static const char *const upsert_lua[] = {
     "  if now - tonumber(own[4] or '0') > ttl * 100 then\n"
     "    keep(h)\n"
     "  end\n"
+    "  apply(h)\n"
     "  return answer(tr, cur, count, own[5], sev, own[6], status, 0, '', flaps)\n"
     "end\n"
     "local n = tostring(redis.call('INCR', KEYS[2]))\n"
@@ -188,6 +228,7 @@ static const char *const upsert_lua[] = {
     "redis.call('SET', KEYS[1], n)\n"
     "redis.call('LPUSH', h .. ':events', ARGV[9])\n"
     "keep(h)\n"
+    "apply(h)\n"
     "local due = escafter > 0 and now + escafter or 0\n"
     "return answer('open', n, 1, ARGV[2], ARGV[6], ARGV[5], 'open', due,\n"
     "              due > 0 and '@escalate' or '', 0)\n",
@@ -373,6 +414,8 @@ static int upsert_argv(const struct incident_pending *p, const char *tag, struct
         argv[18 + i] = p->extra[i];
     }
     argv[25] = p->kstr;
+    argv[26] = p->steps != NULL ? p->steps : "";
+    argv[27] = p->findings != NULL ? p->findings : "";
     for (i = 0; i < UPSERT_ARGC; i++) {
         lens[i] = strlen(argv[i]);
     }
@@ -430,9 +473,17 @@ static void build_record(struct incident_pending *p, struct incident_rec *rec, i
     }
     sbuf_adds(j, ",\"procedure\":");
     incident_json_str(j, a->r->procedure, strlen(a->r->procedure));
-    if (tr == VG_TR_OPEN) {
+    if (rec == &p->rec && p->pb_now.len > 0) {
+        /* This call changed the playbook: the record carries it as it is now. */
+        sbuf_adds(j, ",\"playbook\":");
+        sbuf_add(j, p->pb_now.buf, p->pb_now.len);
+    } else if (tr == VG_TR_OPEN) {
         sbuf_adds(j, ",\"playbook\":");
         sbuf_add(j, p->pb.buf, p->pb.len);
+    }
+    if (rec == &p->rec && p->fd_now.len > 0) {
+        sbuf_adds(j, ",\"findings\":");
+        sbuf_add(j, p->fd_now.buf, p->fd_now.len);
     }
     sbuf_adds(j, "},\"rule\":{\"name\":");
     incident_json_str(j, a->r->name, strlen(a->r->name));
@@ -553,8 +604,12 @@ void incident_pending_init(struct incident_pending *p, const struct incident_arg
     p->a = *a;
     p->job_id = xstrdup(a->job_id);
     p->note = a->note != NULL ? xstrdup(a->note) : NULL;
+    p->steps = a->steps_json != NULL ? xstrdup(a->steps_json) : NULL;
+    p->findings = a->findings_json != NULL ? xstrdup(a->findings_json) : NULL;
     p->a.job_id = p->job_id;
     p->a.note = p->note;
+    p->a.steps_json = p->steps;
+    p->a.findings_json = p->findings;
     key_json(a->r, a->ev, &p->kjson);
     event_to_json(a->ev, &p->evjson);
     procedure_playbook_json(a->r->procedure, &p->pb);
@@ -591,6 +646,10 @@ void incident_pending_free(struct incident_pending *p)
     free(p->kstr);
     free(p->job_id);
     free(p->note);
+    free(p->steps);
+    free(p->findings);
+    sbuf_free(&p->pb_now);
+    sbuf_free(&p->fd_now);
 }
 
 int incident_begin(struct store *st, struct incident_pending *p)
@@ -667,6 +726,14 @@ void incident_finish(struct store *st, struct incident_pending *p, const redisRe
     if (p->set_due > 0 && strcmp(p->due_name, "@close") != 0 &&
         strcmp(p->due_name, "@escalate") != 0) {
         p->set_due = 0;
+    }
+    sbuf_reset(&p->pb_now);
+    sbuf_reset(&p->fd_now);
+    if (rep->elements >= 16) {
+        s = reply_str(rep, 14, &len);
+        sbuf_add(&p->pb_now, s, len);
+        s = reply_str(rep, 15, &len);
+        sbuf_add(&p->fd_now, s, len);
     }
     if (tr >= 0) {
         size_t nlen, tlen, slen;

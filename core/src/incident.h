@@ -18,13 +18,16 @@
 #include "util.h"
 
 /* Limits of what one incident keeps. */
-#define INCIDENT_EVENTS_KEPT 10  /* last events kept per incident */
-#define INCIDENT_HISTORY_MAX 200 /* history entries kept per incident */
-#define STREAM_MAXLEN        100000
-#define INCIDENT_TAG_PROBES  4 /* tags tried when a crafted key collides with another's */
-#define INCIDENT_POST_MAX    4 /* commands an upsert queues after its script, at most */
-#define UPSERT_NKEYS         4
-#define UPSERT_ARGC          26 /* keys and arguments of the upsert script */
+#define INCIDENT_EVENTS_KEPT  10  /* last events kept per incident */
+#define INCIDENT_HISTORY_MAX  200 /* history entries kept per incident */
+#define STREAM_MAXLEN         100000
+#define INCIDENT_TAG_PROBES   4 /* tags tried when a crafted key collides with another's */
+#define INCIDENT_POST_MAX     4 /* commands an upsert queues after its script, at most */
+#define UPSERT_NKEYS          4
+#define INCIDENT_STEPS_MAX    32    /* playbook changes in one request */
+#define INCIDENT_NOTE_MAX     512   /* bytes of a step's note */
+#define INCIDENT_FINDINGS_MAX 16384 /* bytes of a request's findings */
+#define UPSERT_ARGC           28    /* keys and arguments of the upsert script */
 
 /* What an incident call does (incident_args.mode). */
 enum incident_mode {
@@ -55,6 +58,8 @@ struct incident_args {
     int severity;              /* 0: the rule's; else 1..5 (higher escalates) */
     const char *note;          /* text for the record, or NULL */
     const char *job_id;        /* unique per (event, rule): a retried job is not counted twice */
+    const char *steps_json;    /* playbook changes, a JSON array (ABI 1.3), or NULL */
+    const char *findings_json; /* findings to merge, a JSON object (ABI 1.3), or NULL */
     int64_t retention_ms;      /* keys expire this long after the last event (0: never) */
     int mode;                  /* enum incident_mode */
 };
@@ -81,6 +86,10 @@ struct incident_pending {
     struct incident_args a;   /* the request; job_id and note point at the copies below */
     char *job_id;             /* owned copy */
     char *note;               /* owned copy, or NULL */
+    char *steps;              /* owned copy of a.steps_json, or NULL */
+    char *findings;           /* owned copy of a.findings_json, or NULL */
+    struct sbuf pb_now;       /* the playbook after this call's changes (reply), or empty */
+    struct sbuf fd_now;       /* the findings after this call's changes (reply), or empty */
     struct sbuf kjson;        /* the key as a JSON object */
     struct sbuf evjson;       /* the event */
     struct sbuf pb;           /* the playbook */
@@ -149,5 +158,7 @@ int incident_operate(struct store *st, const char *prefix, const char *id, const
 
 /* The playbook steps of a procedure section, as a JSON array, appended to out. */
 void procedure_playbook_json(const char *section, struct sbuf *out);
+/* The text of a procedure step ("5.2.5.4", "5.3.1"), or NULL when there is no such step. */
+const char *procedure_step_text(const char *id);
 
 #endif /* VG_CORE_INCIDENT_H */

@@ -80,9 +80,10 @@ static const redisReply *hash_get(const redisReply *h, const char *name)
 /* Append the incident of an HGETALL reply as JSON members, in a fixed order. */
 static void hash_json(const redisReply *h, struct sbuf *out)
 {
-    static const char *const order[] = {"id",        "rule",   "class",     "title",
-                                        "severity",  "status", "key",       "first_seen",
-                                        "last_seen", "count",  "procedure", "playbook"};
+    static const char *const order[] = {"id",        "rule",        "class",     "title",
+                                        "severity",  "status",      "key",       "first_seen",
+                                        "last_seen", "count",       "procedure", "playbook",
+                                        "findings",  "resolved_at", "closed_at", "flaps"};
     size_t i;
     int first = 1;
 
@@ -99,15 +100,17 @@ static void hash_json(const redisReply *h, struct sbuf *out)
         first = 0;
         incident_json_str(out, k, strlen(k));
         sbuf_addc(out, ':');
-        if (strcmp(k, "first_seen") == 0 || strcmp(k, "last_seen") == 0) {
-            incident_json_time(out, strtoll(v->str, NULL, 10));
-        } else if (strcmp(k, "severity") == 0) {
+        if (strcmp(k, "severity") == 0) {
             const char *name = rule_severity_name(atoi(v->str));
 
             incident_json_str(out, name, strlen(name));
-        } else if (strcmp(k, "count") == 0) {
+        } else if (strcmp(k, "first_seen") == 0 || strcmp(k, "last_seen") == 0 ||
+                   strcmp(k, "resolved_at") == 0 || strcmp(k, "closed_at") == 0) {
+            incident_json_time(out, strtoll(v->str, NULL, 10));
+        } else if (strcmp(k, "count") == 0 || strcmp(k, "flaps") == 0) {
             sbuf_printf(out, "%lld", strtoll(v->str, NULL, 10));
-        } else if (strcmp(k, "key") == 0 || strcmp(k, "playbook") == 0) {
+        } else if (strcmp(k, "key") == 0 || strcmp(k, "playbook") == 0 ||
+                   strcmp(k, "findings") == 0) {
             sbuf_add(out, v->str, v->len);
         } else {
             incident_json_str(out, v->str, v->len);

@@ -46,6 +46,8 @@ static const struct step steps[] = {
     {"5.2.7.3", "if it can be fixed in-house: replace the damaged part with a spare"},
     {"5.2.7.4", "if not: contact the supplier and request a maintenance engineer"},
     {"5.2.7.5", "if it cannot be repaired soon: report to the leadership group"},
+    {"5.3.1", "R&D/production assess the incident's effect on the safety and effectiveness of the registered software product and how to reduce it"},
+    {"5.3.2", "if the measures affect a registered, released product: notify customers or recall it under the adverse events, advisory notices and recall procedure"},
 };
 /* clang-format on */
 
@@ -72,4 +74,16 @@ void procedure_playbook_json(const char *section, struct sbuf *out)
         sbuf_adds(out, "\",\"status\":\"pending\"}");
     }
     sbuf_addc(out, ']');
+}
+
+const char *procedure_step_text(const char *id)
+{
+    size_t i;
+
+    for (i = 0; id != NULL && i < ARRAY_SIZE(steps); i++) {
+        if (strcmp(steps[i].id, id) == 0) {
+            return steps[i].text;
+        }
+    }
+    return NULL;
 }

@@ -145,6 +145,52 @@ wait_for 20 grep -q " pc-e attempt=1 .* inv=yes$" "$TMP/inv.log" || fail "the pr
 kill -TERM "$VPID"
 wait "$VPID" || fail "vigild exit status"
 
+# ABI 1.3: a rule plugin's findings and playbook changes. The carrier-ticket step's action runs
+# only where the findings leave the step applicable; 5.3.1 is added for a registered product.
+mkdir "$TMP/rules13"
+cat >"$TMP/rules13/steps.json" <<JSON
+{"rules": [{"name": "wan", "plugin": "test_steps", "match": {"event.action": ["link.down"]},
+  "key": ["host.name"],
+  "incident": {"title": "WAN down at \${host.name}", "severity": "high", "class": "wan_outage",
+               "procedure": "5.2.5"},
+  "actions": {"open": [{"plugin": "test_on", "step": "5.2.5.4", "undo": false,
+                        "params": {"file": "$TMP/ticket.log"}}]}}]}
+JSON
+cat >"$TMP/wan.jsonl" <<'JSON'
+{"@timestamp": "2026-11-26T10:00:00Z", "event.action": "link.down", "host.name": "wan-r1", "x.resp": "ours"}
+{"@timestamp": "2026-11-26T10:00:01Z", "event.action": "link.down", "host.name": "wan-r2", "x.resp": "carrier", "x.registered": "true"}
+JSON
+"$VIGILD" --replay "$TMP/wan.jsonl" --rules "$TMP/rules13" --plugins "$BUILD/plugins" \
+  --plugins "$BUILD/test-action-plugins" --redis "unix:$sock" --keep-state --actions \
+  >"$TMP/wan.out" 2>"$TMP/wan.err" || fail "replay with test_steps"
+grep -q '"key":{"host.name":"wan-r1"}.*"findings":{"responsibility":"ours","checked":\["link"\]}' "$TMP/wan.out" ||
+  fail "no findings in the open record: $(cat "$TMP/wan.out")"
+[ "$(grep -c ' wan-r2 ' "$TMP/ticket.log")" -eq 1 ] || fail "the carrier's incident did not run its ticket step"
+if grep -q ' wan-r1 ' "$TMP/ticket.log"; then fail "a not-applicable step ran its action"; fi
+id1=$(grep -o '"id":"[0-9a-f]*-[0-9]*","class":"wan_outage","title":"WAN down at wan-r1"' "$TMP/wan.out" | cut -d'"' -f4)
+id2=$(grep -o '"id":"[0-9a-f]*-[0-9]*","class":"wan_outage","title":"WAN down at wan-r2"' "$TMP/wan.out" | cut -d'"' -f4)
+ctl incidents show "$id1" >"$TMP/wan1.out"
+ctl incidents show "$id2" >"$TMP/wan2.out"
+grep -q '"step":"5.2.5.4","status":"skipped"' "$TMP/wan1.out" || fail "the skipped step is not in the history"
+grep -q '"findings":{"responsibility":"ours","checked":\["link"\]}' "$TMP/wan1.out" || fail "findings not kept on the incident"
+perl -MJSON::PP -e '
+  my ($f1, $f2) = @ARGV;
+  for my $case ([$f1, "ours"], [$f2, "carrier"]) {
+    open(my $f, "<", $case->[0]) or die;
+    my $h = JSON::PP->new->decode(do { local $/; <$f> });
+    my %s = map { $_->{step} => $_ } @{ $h->{playbook} };
+    if ($case->[1] eq "ours") {
+      $s{"5.2.5.3"}{status} eq "pending" && $s{"5.2.5.3"}{who} eq "on_duty" or die "ours: 5.2.5.3\n";
+      $s{"5.2.5.4"}{status} eq "not_applicable" && $s{"5.2.5.4"}{note} =~ /ours/ or die "ours: 5.2.5.4\n";
+      exists $s{"5.3.1"} and die "ours: 5.3.1 added\n";
+    } else {
+      $s{"5.2.5.3"}{status} eq "not_applicable" or die "carrier: 5.2.5.3\n";
+      $s{"5.2.5.4"}{status} eq "done" && $s{"5.2.5.4"}{who} eq "action:test_on" or die "carrier: 5.2.5.4\n";
+      $s{"5.3.1"}{status} eq "pending" && $s{"5.3.1"}{text} =~ /registered software product/ or die "carrier: 5.3.1\n";
+      $h->{playbook}[-1]{step} eq "5.3.1" or die "carrier: steps not in order\n";
+    }
+  }' "$TMP/wan1.out" "$TMP/wan2.out" 2>"$TMP/wanpb.err" || fail "playbook changes: $(cat "$TMP/wanpb.err")"
+
 # Bad action entries are refused at load with their JSON path.
 cat >"$TMP/bad.json" <<'JSON'
 {"rules": [{"name": "b", "plugin": "single", "match": {"event.action": ["x"]},

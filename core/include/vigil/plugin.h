@@ -33,7 +33,7 @@ extern "C" {
 /** ABI major: a change here breaks plugins; the core refuses another major. @since 1.0 */
 #define VG_PLUGIN_ABI_MAJOR 1
 /** ABI minor: grows when members are appended to a table. @since 1.0 */
-#define VG_PLUGIN_ABI_MINOR 2
+#define VG_PLUGIN_ABI_MINOR 3
 
 #ifndef VG_PLUGIN_REQUIRES_MINOR
 /** Lowest host minor this plugin needs; a plugin may lower it before the include. @since 1.0 */
@@ -131,6 +131,28 @@ enum vg_transition {
 #define VG_PLUGIN_CONCURRENT \
     0x1u /* on_event may run on several threads at once (for different keys) */
 
+/** Status a rule plugin gives a playbook step (ABI 1.3). @since 1.3 */
+enum vg_step_status {
+    VG_STEP_PENDING = 1,        /* the step applies: for its action or for a person */
+    VG_STEP_NOT_APPLICABLE = 2, /* the findings rule it out (its action is not run) */
+    VG_STEP_DONE = 3,           /* done (e.g. the device recovered by itself) */
+};
+
+/**
+ * One playbook change: the step (a step of the procedure, "5.2.5.4", "5.3.1";
+ * added to the playbook when the section lacks it), its status, who carries it
+ * out ("person", "on_duty", "security_lead", "action:carrier_ticket"...), and
+ * why (a finding, for the record). A step an action already marked done or
+ * failed keeps that status. Strings are copied. @since 1.3
+ */
+struct vg_step_req {
+    uint32_t size;    /* sizeof(struct vg_step_req) as the plugin was built */
+    uint32_t status;  /* enum vg_step_status */
+    const char *step; /* step id */
+    const char *who;  /* or NULL: unchanged */
+    const char *note; /* or NULL: unchanged */
+};
+
 /**
  * What the core passes to a rule plugin that opens or updates an incident.
  * All members may be zero: the rule's incident template is used then. @since 1.0
@@ -139,6 +161,10 @@ struct vg_incident_req {
     uint32_t size;    /* sizeof(struct vg_incident_req) as the plugin was built */
     int severity;     /* 0: the rule's; else 1 info .. 5 critical */
     const char *note; /* optional text for the lifecycle record, copied */
+    /* ABI 1.3 */
+    const char *findings;            /* JSON object merged into the incident's findings, or NULL */
+    const struct vg_step_req *steps; /* playbook changes, or NULL */
+    size_t n_steps;                  /* entries in steps */
 };
 
 /**
