@@ -35,10 +35,10 @@ struct carrier_config {
 };
 
 struct carrier_state {
+    struct cc_memo memo;              /* deliveries done, for retried calls (first: cc_state_new) */
     const struct carrier_config *cfg; /* the core's config block */
     int use_api;                      /* 1: "api" is in via */
     int use_mail;                     /* 1: "email" is in via */
-    struct cc_memo memo;              /* deliveries done, for retried calls */
 };
 
 /* The circuit and the channels of one call; strings borrowed from the parsed JSON. */
@@ -182,8 +182,7 @@ static int carrier_create(struct vg_ctx *ctx, const void *config, void **state)
         vg_set_error(ctx, "via is empty: name api, email or both");
         return VG_EINVAL;
     }
-    if (cfg->api != NULL && strncmp(cfg->api, "http://", 7) != 0 &&
-        strncmp(cfg->api, "https://", 8) != 0) {
+    if (cfg->api != NULL && !cc_is_http(cfg->api)) {
         vg_set_error(ctx, "api is not an http:// or https:// URL");
         return VG_EINVAL;
     }
@@ -208,31 +207,14 @@ static int carrier_create(struct vg_ctx *ctx, const void *config, void **state)
             return rc;
         }
     }
-    rc = cc_transport_init(ctx, &cfg->tx, cfg->to.n > 0);
-    if (rc != VG_OK) {
-        return rc;
+    rc = cc_state_new(ctx, &cfg->tx, NULL, cfg->to.n > 0, sizeof(*st), state);
+    if (rc == VG_OK) {
+        st = *state;
+        st->cfg = cfg;
+        st->use_api = has(&cfg->via, "api");
+        st->use_mail = has(&cfg->via, "email");
     }
-    st = vg_alloc(sizeof(*st));
-    if (st == NULL) {
-        cc_transport_fini();
-        vg_set_error(ctx, "out of memory");
-        return VG_ENOMEM;
-    }
-    st->cfg = cfg;
-    st->use_api = has(&cfg->via, "api");
-    st->use_mail = has(&cfg->via, "email");
-    cc_memo_init(&st->memo);
-    *state = st;
-    return VG_OK;
-}
-
-static void carrier_destroy(void *state)
-{
-    struct carrier_state *st = state;
-
-    cc_memo_fini(&st->memo);
-    vg_free(st);
-    cc_transport_fini();
+    return rc;
 }
 
 /* A record field checked as kind; NULL after the error is set (absent: a message too). */
@@ -256,7 +238,6 @@ static int find_circuit(struct vg_ctx *ctx, const struct carrier_state *st,
 {
     const struct carrier_config *cfg = st->cfg;
     char key[400];
-    char *text;
     int rc = VG_OK;
 
     if (cfg->circuit_field != NULL) {
@@ -276,18 +257,12 @@ static int find_circuit(struct vg_ctx *ctx, const struct carrier_state *st,
         }
         snprintf(key, sizeof(key), "%s|%s", dev, ifname);
     }
-    text = vg_inventory_get(ctx, "circuits", key);
-    if (text == NULL) {
+    c->obj = cc_inventory(ctx, "circuits", key, &rc);
+    if (c->obj == NULL && rc == VG_OK) {
         vg_set_error(ctx, "no circuit %s in the inventory", key);
-        return VG_ERR;
+        rc = VG_ERR;
     }
-    c->obj = cc_json_parse(text, strlen(text));
-    vg_free(text);
-    if (c->obj == NULL) {
-        vg_set_error(ctx, "the inventory's circuit %s is not JSON", key);
-        return VG_ERR;
-    }
-    return VG_OK;
+    return rc;
 }
 
 /* The ticket as the carrier's API gets it. */
@@ -376,42 +351,17 @@ static void mail_ticket(struct vg_ctx *ctx, struct carrier_state *st,
                         const struct circuit *c, const char *ticket, const char *what,
                         struct cc_outcome *out)
 {
-    struct cc_rcpts rcpts = {0};
-    struct cc_buf subject = {0};
-    struct cc_buf body = {0};
     struct vg_strlist carrier = {1, &c->email};
-    struct cc_mail m;
+    struct cc_letter l = {NULL, &carrier, &st->cfg->to, {0}, {0}};
     char num[32];
     const char *title = cc_json_str(rec, "incident.title", num, sizeof(num));
-    int rc;
 
-    rc = cc_rcpts_add(ctx, &rcpts, NULL, &carrier);
-    if (rc == VG_OK) {
-        rc = cc_rcpts_add(ctx, &rcpts, NULL, &st->cfg->to);
-    }
-    if (rc != VG_OK) {
-        cc_outcome_note(out, rc);
-        goto out_free;
-    }
-    cc_buf_printf(&subject, "[vigil] trouble ticket %s: circuit %s (%s)%s%s%s%s", what, c->id,
+    cc_buf_printf(&l.subject, "[vigil] trouble ticket %s: circuit %s (%s)%s%s%s%s", what, c->id,
                   c->carrier, ticket != NULL ? " ticket " : "", ticket != NULL ? ticket : "",
                   title != NULL ? ": " : "", title != NULL ? title : "");
-    cc_buf_printf(&body, "Trouble ticket %s for circuit %s.\n\n", what, c->id);
-    ticket_text(&body, st, call, rec, c, ticket);
-    if (subject.oom || body.oom) {
-        vg_set_error(ctx, "out of memory");
-        cc_outcome_note(out, VG_ENOMEM);
-        goto out_free;
-    }
-    m.to = (const char *const *)rcpts.v;
-    m.n_to = rcpts.n;
-    m.subject = subject.ptr;
-    m.body = body.ptr;
-    cc_mail_once(ctx, call, &st->memo, &st->cfg->tx, &m, out);
-out_free:
-    cc_buf_free(&subject);
-    cc_buf_free(&body);
-    cc_rcpts_free(&rcpts);
+    cc_buf_printf(&l.body, "Trouble ticket %s for circuit %s.\n\n", what, c->id);
+    ticket_text(&l.body, st, call, rec, c, ticket);
+    cc_letter_send(ctx, call, &st->memo, &st->cfg->tx, &l, out);
 }
 
 /* POST the ticket to the API; the id of the new ticket to ticket (at least 129 bytes). */
@@ -533,8 +483,7 @@ static int channels(struct vg_ctx *ctx, const struct carrier_state *st, struct c
 
     c->api = st->use_api ? api : NULL;
     c->email = st->use_mail ? email : NULL;
-    if (c->api != NULL && strncmp(c->api, "http://", 7) != 0 &&
-        strncmp(c->api, "https://", 8) != 0) {
+    if (c->api != NULL && !cc_is_http(c->api)) {
         vg_set_error(ctx, "circuit %s: contact.api is not an http:// or https:// URL", c->id);
         return VG_ERR;
     }
@@ -694,7 +643,7 @@ static const struct vg_plugin carrier_plugin = {
     .options = carrier_options,
     .config_size = sizeof(struct carrier_config),
     .create = carrier_create,
-    .destroy = carrier_destroy,
+    .destroy = cc_state_free,
     .run = carrier_run,
 };
 

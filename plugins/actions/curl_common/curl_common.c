@@ -74,6 +74,50 @@ void cc_transport_fini(void)
     curl_global_cleanup();
 }
 
+/* A plugin instance's state (see curl_common.h). */
+int cc_state_new(struct vg_ctx *ctx, const struct cc_transport *t,
+                 const struct vg_strlist *webhooks, int need_mail, size_t size, void **state)
+{
+    size_t i;
+    void *st;
+    int rc;
+
+    for (i = 0; webhooks != NULL && i < webhooks->n; i++) {
+        if (!cc_is_http(webhooks->items[i])) {
+            vg_set_error(ctx, "webhook %zu is not an http:// or https:// URL", i);
+            return VG_EINVAL;
+        }
+    }
+    rc = cc_transport_init(ctx, t, need_mail);
+    if (rc != VG_OK) {
+        return rc;
+    }
+    st = vg_alloc(size);
+    if (st == NULL) {
+        cc_transport_fini();
+        vg_set_error(ctx, "out of memory");
+        return VG_ENOMEM;
+    }
+    memset(st, 0, size);
+    cc_memo_init(st); /* the state's first member */
+    *state = st;
+    return VG_OK;
+}
+
+/* Free a plugin instance's state (see curl_common.h). */
+void cc_state_free(void *state)
+{
+    cc_memo_fini(state);
+    vg_free(state);
+    cc_transport_fini();
+}
+
+/* An http(s) URL (see curl_common.h). */
+int cc_is_http(const char *url)
+{
+    return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
+}
+
 /* Zero and free a secret (see curl_common.h). */
 void cc_secret_free(char *s)
 {
@@ -419,24 +463,43 @@ static int rcpt_add(struct vg_ctx *ctx, struct cc_rcpts *r, const char *addr, co
     return VG_OK;
 }
 
+/* An inventory entry parsed (see curl_common.h). */
+struct fjson_object *cc_inventory(struct vg_ctx *ctx, const char *section, const char *key, int *rc)
+{
+    char *text = vg_inventory_get(ctx, section, key);
+    struct fjson_object *o;
+
+    *rc = VG_OK;
+    if (text == NULL) {
+        return NULL;
+    }
+    o = cc_json_parse(text, strlen(text));
+    vg_free(text);
+    if (o == NULL) {
+        vg_set_error(ctx, "the inventory's %s entry for %s is not JSON", section, key);
+        *rc = VG_ERR;
+    }
+    return o;
+}
+
 static int role_add(struct vg_ctx *ctx, struct cc_rcpts *r, const char *role)
 {
-    char *text = vg_inventory_get(ctx, "roles", role);
     struct fjson_object *people;
     char line[300];
     char num[32];
     size_t i;
     size_t n;
-    int rc = VG_OK;
+    int rc;
 
-    if (text == NULL) {
-        snprintf(line, sizeof(line), "no one in the inventory has the role %s\n", role);
-        vg_action_output(ctx, line, strlen(line));
-        return VG_OK;
+    people = cc_inventory(ctx, "roles", role, &rc);
+    if (people == NULL) {
+        if (rc == VG_OK) {
+            snprintf(line, sizeof(line), "no one in the inventory has the role %s\n", role);
+            vg_action_output(ctx, line, strlen(line));
+        }
+        return rc;
     }
-    people = cc_json_parse(text, strlen(text));
-    vg_free(text);
-    if (people == NULL || !fjson_object_is_type(people, fjson_type_array)) {
+    if (!fjson_object_is_type(people, fjson_type_array)) {
         vg_set_error(ctx, "the inventory's people of role %s are not a JSON array", role);
         rc = VG_ERR;
         goto out_put;
@@ -456,9 +519,7 @@ static int role_add(struct vg_ctx *ctx, struct cc_rcpts *r, const char *role)
         rc = rcpt_add(ctx, r, email, "inventory e-mail address");
     }
 out_put:
-    if (people != NULL) {
-        fjson_object_put(people);
-    }
+    fjson_object_put(people);
     return rc;
 }
 
@@ -653,6 +714,40 @@ void cc_mail_once(struct vg_ctx *ctx, const struct vg_action_call *call, struct 
     }
 }
 
+/* Send an e-mail to people (see curl_common.h). */
+void cc_letter_send(struct vg_ctx *ctx, const struct vg_action_call *call, struct cc_memo *memo,
+                    const struct cc_transport *t, struct cc_letter *l, struct cc_outcome *o)
+{
+    struct cc_rcpts r = {0};
+    struct cc_mail m;
+    int rc;
+
+    rc = cc_rcpts_add(ctx, &r, l->roles, l->to);
+    if (rc == VG_OK) {
+        rc = cc_rcpts_add(ctx, &r, NULL, l->more);
+    }
+    if (rc == VG_OK && r.n == 0) {
+        vg_set_error(ctx, "no e-mail recipient: no one of the roles has an e-mail address");
+        rc = VG_ERR;
+    }
+    if (rc == VG_OK && (l->subject.oom || l->body.oom)) {
+        vg_set_error(ctx, "out of memory");
+        rc = VG_ENOMEM;
+    }
+    if (rc == VG_OK) {
+        m.to = (const char *const *)r.v;
+        m.n_to = r.n;
+        m.subject = l->subject.ptr != NULL ? l->subject.ptr : "";
+        m.body = l->body.ptr != NULL ? l->body.ptr : "";
+        cc_mail_once(ctx, call, memo, t, &m, o);
+    } else {
+        cc_outcome_note(o, rc);
+    }
+    cc_buf_free(&l->subject);
+    cc_buf_free(&l->body);
+    cc_rcpts_free(&r);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* libcurl                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
@@ -684,14 +779,27 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
     return r->total_len > BODY_LIMIT ? 0 : n;
 }
 
-/* Options every transfer gets: deadline, no signals, allowed protocols, CA file. */
-static int common_opts(struct vg_ctx *ctx, const struct vg_action_call *call, CURL *c,
-                       const struct cc_transport *t, const char *protocols, char *err)
+/*
+ * A libcurl handle with the options every transfer gets: deadline, no signals, allowed
+ * protocols, CA file, err as its error buffer. NULL with *rc and the error set; `what` names
+ * the transfer in it, `when` what the deadline passed before.
+ */
+static CURL *easy_open(struct vg_ctx *ctx, const struct vg_action_call *call,
+                       const struct cc_transport *t, const char *protocols, const char *what,
+                       const char *when, char *err, int *rc)
 {
     int64_t left = time_left(ctx, call);
+    CURL *c = curl_easy_init();
 
+    if (c == NULL) {
+        vg_set_error(ctx, "%s: cannot create a libcurl handle", what);
+        *rc = VG_EAGAIN;
+        return NULL;
+    }
     if (left <= 0) {
-        return VG_ETIMEDOUT;
+        vg_set_error(ctx, "%s: the deadline passed %s", what, when);
+        *rc = VG_ETIMEDOUT;
+        goto out_fail;
     }
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)left);
@@ -700,12 +808,17 @@ static int common_opts(struct vg_ctx *ctx, const struct vg_action_call *call, CU
     curl_easy_setopt(c, CURLOPT_USERAGENT, "vigil-action/1.0");
     if (curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protocols) != CURLE_OK) {
         vg_set_error(ctx, "libcurl does not support %s", protocols);
-        return VG_ERR;
+        *rc = VG_ERR;
+        goto out_fail;
     }
     if (t->ca_file != NULL) {
         curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
     }
-    return VG_OK;
+    *rc = VG_OK;
+    return c;
+out_fail:
+    curl_easy_cleanup(c);
+    return NULL;
 }
 
 /* Failures worth another attempt: the peer was unreachable or the transfer broke. */
@@ -819,17 +932,9 @@ int cc_http_send(struct vg_ctx *ctx, const struct vg_action_call *call,
     err[0] = '\0';
     cc_url_origin(url, origin, sizeof(origin));
     snprintf(what, sizeof(what), "%s %s", method, origin);
-    c = curl_easy_init();
+    c = easy_open(ctx, call, t, "http,https", what, "before the request", err, &rc);
     if (c == NULL) {
-        vg_set_error(ctx, "%s: cannot create a libcurl handle", what);
-        return VG_EAGAIN;
-    }
-    rc = common_opts(ctx, call, c, t, "http,https", err);
-    if (rc != VG_OK) {
-        if (rc == VG_ETIMEDOUT) {
-            vg_set_error(ctx, "%s: the deadline passed before the request", what);
-        }
-        goto out_cleanup;
+        return rc;
     }
     if (t->bearer_token != NULL) {
         auth = auth_header(ctx, t->bearer_token);
@@ -1144,17 +1249,8 @@ int cc_smtp_send(struct vg_ctx *ctx, const struct vg_action_call *call,
         }
         rcpt = n;
     }
-    c = curl_easy_init();
+    c = easy_open(ctx, call, t, "smtp,smtps", what, "before sending", err, &rc);
     if (c == NULL) {
-        vg_set_error(ctx, "%s: cannot create a libcurl handle", what);
-        rc = VG_EAGAIN;
-        goto out_free;
-    }
-    rc = common_opts(ctx, call, c, t, "smtp,smtps", err);
-    if (rc != VG_OK) {
-        if (rc == VG_ETIMEDOUT) {
-            vg_set_error(ctx, "%s: the deadline passed before sending", what);
-        }
         goto out_free;
     }
     if (t->smtp_password != NULL) {

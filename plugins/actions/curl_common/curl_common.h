@@ -102,6 +102,19 @@ struct cc_rcpts {
     size_t n; /* number of addresses */
 };
 
+/*
+ * An e-mail to people: recipients from roles and address lists, in that order and without
+ * duplicates; subject and body built by the caller (an allocation that failed in either
+ * fails the e-mail).
+ */
+struct cc_letter {
+    const struct vg_strlist *roles; /* inventory roles whose people get it, or NULL */
+    const struct vg_strlist *to;    /* addresses after the roles' people, or NULL */
+    const struct vg_strlist *more;  /* addresses after those, or NULL */
+    struct cc_buf subject;          /* UTF-8 subject text */
+    struct cc_buf body;             /* UTF-8 body text */
+};
+
 /* What the deliveries of one call came to. */
 struct cc_outcome {
     struct cc_buf status; /* HTTP statuses of the webhooks, comma separated */
@@ -125,6 +138,22 @@ int cc_transport_init(struct vg_ctx *ctx, const struct cc_transport *t, int need
 
 /* Undo cc_transport_init(); called from destroy(). */
 void cc_transport_fini(void);
+
+/*
+ * Make a plugin instance's state: check that each of webhooks (may be NULL) is an http:// or
+ * https:// URL, cc_transport_init(), then `size` zeroed bytes of vg_alloc() whose first member
+ * is a struct cc_memo, initialised. Called from create().
+ * @return VG_OK with *state set; VG_EINVAL, a failure of cc_transport_init() or VG_ENOMEM
+ * (error set)
+ */
+int cc_state_new(struct vg_ctx *ctx, const struct cc_transport *t,
+                 const struct vg_strlist *webhooks, int need_mail, size_t size, void **state);
+
+/* Free a state from cc_state_new() and undo its cc_transport_init(); a plugin's destroy(). */
+void cc_state_free(void *state);
+
+/* Whether url starts with http:// or https://. */
+int cc_is_http(const char *url);
 
 /*
  * Send json (UTF-8 text) by HTTP `method` ("POST", "PATCH", "PUT") to url, with
@@ -178,6 +207,14 @@ int cc_rcpts_add(struct vg_ctx *ctx, struct cc_rcpts *r, const struct vg_strlist
 
 /* Free the addresses of r. */
 void cc_rcpts_free(struct cc_rcpts *r);
+
+/*
+ * The inventory's entry for key in section (vg_inventory_get()) parsed. @return the JSON
+ * (release with fjson_object_put()), or NULL: *rc VG_OK when there is no such entry (no error
+ * set), VG_ERR when it is not JSON (error set)
+ */
+struct fjson_object *cc_inventory(struct vg_ctx *ctx, const char *section, const char *key,
+                                  int *rc);
 
 /* A vg_alloc()ed copy of s (NULL stays NULL, and on failure). */
 char *cc_strdup(const char *s);
@@ -268,6 +305,13 @@ void cc_post_all(struct vg_ctx *ctx, const struct vg_action_call *call, struct c
  */
 void cc_mail_once(struct vg_ctx *ctx, const struct vg_action_call *call, struct cc_memo *memo,
                   const struct cc_transport *t, const struct cc_mail *m, struct cc_outcome *o);
+
+/*
+ * Send l once per call (cc_mail_once()) to its recipients, and free its subject and body. No
+ * recipient at all, a malformed address or a failed allocation goes into o, with the error set.
+ */
+void cc_letter_send(struct vg_ctx *ctx, const struct vg_action_call *call, struct cc_memo *memo,
+                    const struct cc_transport *t, struct cc_letter *l, struct cc_outcome *o);
 
 /* Zero and free a secret from vg_secret_get(). */
 void cc_secret_free(char *s);

@@ -20,10 +20,9 @@
 
 #include <vigil/plugin.h>
 
-#include "spawn.h"
+#include "spawn_common.h"
 
 const struct vg_host_api *vg_host;
-extern char **environ;
 
 /* Longest check output recorded as a result. */
 #define CHECK_RESULT_MAX 200
@@ -364,49 +363,33 @@ static void free_pair(struct pair *p)
     }
 }
 
-/* environ plus VIGIL_INCIDENT_ID and VIGIL_DB_*; NULL when out of memory. */
-static char **make_env(const struct vg_action_call *call, const struct pair *p)
+/* VIGIL_INCIDENT_ID and VIGIL_DB_* of the pair into env (4 entries). */
+static void pair_env(const struct vg_action_call *call, const struct pair *p,
+                     struct spawnc_var env[4])
 {
     struct vg_str id = vg_call_incident_id(call);
-    const char *vals[4] = {id.ptr, p->name, p->primary != NULL ? p->primary : "", p->standby};
-    static const char *const names[4] = {"VIGIL_INCIDENT_ID", "VIGIL_DB_PAIR", "VIGIL_DB_PRIMARY",
-                                         "VIGIL_DB_STANDBY"};
-    size_t n = 0;
-    size_t i;
-    char **env;
 
-    while (environ[n] != NULL) {
-        n++;
-    }
-    env = vg_alloc((n + 5) * sizeof(*env));
-    if (env == NULL) {
-        return NULL;
-    }
-    memset(env, 0, (n + 5) * sizeof(*env));
-    for (i = 0; i < 4; i++) {
-        size_t len = strlen(names[i]) + strlen(vals[i]) + 2;
-
-        env[i] = vg_alloc(len);
-        if (env[i] == NULL) {
-            free_argv(env);
-            return NULL;
-        }
-        snprintf(env[i], len, "%s=%s", names[i], vals[i]);
-    }
-    for (i = 0; i < n; i++) {
-        env[4 + i] = environ[i];
-    }
-    return env;
+    env[0].name = "VIGIL_INCIDENT_ID";
+    env[0].value = id.ptr;
+    env[1].name = "VIGIL_DB_PAIR";
+    env[1].value = p->name;
+    env[2].name = "VIGIL_DB_PRIMARY";
+    env[2].value = p->primary != NULL ? p->primary : "";
+    env[3].name = "VIGIL_DB_STANDBY";
+    env[3].value = p->standby;
 }
 
-static void free_env(char **env)
+/* Run argv with the pair's environment (spawnc_run), killed at the deadline. */
+static int run_argv(struct vg_ctx *ctx, char **argv, const struct spawnc_var *env,
+                    int64_t deadline_ms, struct spawnc_proc *proc)
 {
-    size_t i;
+    struct spawnc_req req = {0};
 
-    for (i = 0; i < 4 && env[i] != NULL; i++) {
-        vg_free(env[i]);
-    }
-    vg_free(env);
+    req.argv = argv;
+    req.env = env;
+    req.n_env = 4;
+    req.deadline_ms = deadline_ms;
+    return spawnc_run(ctx, &req, proc);
 }
 
 /* The output without surrounding white space, in place. */
@@ -427,7 +410,7 @@ static void output_f(struct vg_ctx *ctx, const char *fmt, ...) VG_PRINTF(2, 3);
 
 static void output_f(struct vg_ctx *ctx, const char *fmt, ...)
 {
-    char buf[DB_FAILOVER_OUT_MAX + 256];
+    char buf[SPAWNC_OUT_MAX + 256];
     va_list ap;
     int n;
 
@@ -452,9 +435,9 @@ static void pause_ms(int64_t ms)
  * confirmed, else VG_ERR with the error set; results record the verdict.
  */
 static int verify(struct vg_ctx *ctx, const struct db_failover_config *cfg, const struct pair *p,
-                  char **env, int64_t verify_end)
+                  const struct spawnc_var *env, int64_t verify_end)
 {
-    struct db_failover_proc *proc = vg_alloc(sizeof(*proc));
+    struct spawnc_proc *proc = vg_alloc(sizeof(*proc));
     char last[CHECK_RESULT_MAX + 1] = "";
     char tries_s[24];
     int unstarted = 0;
@@ -466,11 +449,11 @@ static int verify(struct vg_ctx *ctx, const struct db_failover_config *cfg, cons
         return VG_ERR;
     }
     for (;;) {
-        int rc = db_failover_spawn(ctx, p->check, env, verify_end, proc);
+        int rc = run_argv(ctx, p->check, env, verify_end, proc);
         const char *got = trim(proc->out);
 
         tries++;
-        if (rc == VG_ERR || rc == VG_EAGAIN) {
+        if (rc != VG_OK && rc != VG_ETIMEDOUT) {
             unstarted = 1; /* the error says why */
             break;
         }
@@ -509,14 +492,14 @@ static int db_failover_run(struct vg_ctx *ctx, void *state, const struct vg_acti
     const struct db_failover_config *cfg = state;
     struct vg_str done = vg_call_prior(call, "db_failover.promoted");
     struct vg_str id = vg_call_incident_id(call);
-    struct db_failover_proc *proc = NULL;
+    struct spawnc_proc *proc = NULL;
+    struct spawnc_var env[4];
     char standby[NAME_MAX_BYTES];
     int claimed = 0;
     int promoted = 0;
     int64_t deadline = vg_call_deadline_ms(call);
     int64_t verify_end;
     char status_s[32];
-    char **env = NULL;
     struct pair p;
     int rc;
 
@@ -545,15 +528,15 @@ static int db_failover_run(struct vg_ctx *ctx, void *state, const struct vg_acti
         goto out_free;
     }
     claimed = 1;
-    env = make_env(call, &p);
+    pair_env(call, &p, env);
     proc = vg_alloc(sizeof(*proc));
-    if (env == NULL || proc == NULL) {
+    if (proc == NULL) {
         vg_set_error(ctx, "out of memory");
         rc = VG_ENOMEM;
         goto out_free;
     }
-    rc = db_failover_spawn(ctx, p.promote, env, deadline, proc);
-    if (rc == VG_ERR || rc == VG_EAGAIN) {
+    rc = run_argv(ctx, p.promote, env, deadline, proc);
+    if (rc != VG_OK && rc != VG_ETIMEDOUT) {
         goto out_free; /* not started: nothing happened, a retry is safe */
     }
     if (rc == VG_ETIMEDOUT) {
@@ -595,9 +578,6 @@ out_free:
         release(p.name, id.ptr, promoted ? p.standby : NULL);
     }
     vg_free(proc);
-    if (env != NULL) {
-        free_env(env);
-    }
     free_pair(&p);
     return rc;
 }

@@ -42,9 +42,9 @@ struct notify_config {
 };
 
 struct notify_state {
+    struct cc_memo memo;             /* deliveries done, for retried calls (first: cc_state_new) */
     const struct notify_config *cfg; /* the core's config block */
     int format;                      /* enum notify_format */
-    struct cc_memo memo;             /* deliveries done, for retried calls */
 };
 
 /* What one run has gathered: the record, the texts made from templates, the results. */
@@ -90,7 +90,6 @@ static int notify_create(struct vg_ctx *ctx, const void *config, void **state)
     const struct notify_config *cfg = config;
     struct notify_state *st;
     int format;
-    size_t i;
     int rc;
 
     if (strcmp(cfg->format, "generic") == 0) {
@@ -112,37 +111,14 @@ static int notify_create(struct vg_ctx *ctx, const void *config, void **state)
         vg_set_error(ctx, "nothing to notify: set roles, to or webhook");
         return VG_EINVAL;
     }
-    for (i = 0; i < cfg->webhook.n; i++) {
-        if (strncmp(cfg->webhook.items[i], "http://", 7) != 0 &&
-            strncmp(cfg->webhook.items[i], "https://", 8) != 0) {
-            vg_set_error(ctx, "webhook %zu is not an http:// or https:// URL", i);
-            return VG_EINVAL;
-        }
+    rc = cc_state_new(ctx, &cfg->tx, &cfg->webhook, cfg->roles.n > 0 || cfg->to.n > 0, sizeof(*st),
+                      state);
+    if (rc == VG_OK) {
+        st = *state;
+        st->cfg = cfg;
+        st->format = format;
     }
-    rc = cc_transport_init(ctx, &cfg->tx, cfg->roles.n > 0 || cfg->to.n > 0);
-    if (rc != VG_OK) {
-        return rc;
-    }
-    st = vg_alloc(sizeof(*st));
-    if (st == NULL) {
-        cc_transport_fini();
-        vg_set_error(ctx, "out of memory");
-        return VG_ENOMEM;
-    }
-    st->cfg = cfg;
-    st->format = format;
-    cc_memo_init(&st->memo);
-    *state = st;
-    return VG_OK;
-}
-
-static void notify_destroy(void *state)
-{
-    struct notify_state *st = state;
-
-    cc_memo_fini(&st->memo);
-    vg_free(st);
-    cc_transport_fini();
+    return rc;
 }
 
 static int resolved(const struct vg_action_call *call)
@@ -377,6 +353,18 @@ static struct fjson_object *pagerduty_payload(struct vg_ctx *ctx, const struct n
                                               const struct vg_action_call *call,
                                               struct notify_run *r)
 {
+    /* payload.custom_details: member and record path. */
+    static const char *const detail_paths[][2] = {
+        {"incident_id", "incident.id"},
+        {"transition", "transition"},
+        {"status", "incident.status"},
+        {"key", "incident.key"},
+        {"count", "incident.count"},
+        {"first_seen", "incident.first_seen"},
+        {"last_seen", "incident.last_seen"},
+        {"procedure", "incident.procedure"},
+        {"note", "note"},
+    };
     struct fjson_object *o = fjson_object_new_object();
     struct fjson_object *p;
     struct fjson_object *details;
@@ -386,6 +374,7 @@ static struct fjson_object *pagerduty_payload(struct vg_ctx *ctx, const struct n
     const char *title = cc_json_str(r->rec, "incident.title", num, sizeof(num));
     char *source;
     size_t n;
+    size_t i;
 
     cc_json_add_str(o, "event_action", resolved(call) ? "resolve" : "trigger");
     copy(o, "dedup_key", r->rec, "incident.id");
@@ -419,15 +408,9 @@ static struct fjson_object *pagerduty_payload(struct vg_ctx *ctx, const struct n
     copy(p, "component", r->rec, "rule.name");
     copy(p, "group", r->rec, "incident.procedure");
     copy(p, "class", r->rec, "incident.class");
-    copy(details, "incident_id", r->rec, "incident.id");
-    copy(details, "transition", r->rec, "transition");
-    copy(details, "status", r->rec, "incident.status");
-    copy(details, "key", r->rec, "incident.key");
-    copy(details, "count", r->rec, "incident.count");
-    copy(details, "first_seen", r->rec, "incident.first_seen");
-    copy(details, "last_seen", r->rec, "incident.last_seen");
-    copy(details, "procedure", r->rec, "incident.procedure");
-    copy(details, "note", r->rec, "note");
+    for (i = 0; i < sizeof(detail_paths) / sizeof(detail_paths[0]); i++) {
+        copy(details, detail_paths[i][0], r->rec, detail_paths[i][1]);
+    }
     playbook_summary(r->rec, steps, sizeof(steps));
     if (steps[0] != '\0') {
         cc_json_add_str(details, "playbook", steps);
@@ -599,50 +582,30 @@ static void send_mail(struct vg_ctx *ctx, struct notify_state *st,
                       const struct vg_action_call *call, struct notify_run *r)
 {
     const struct notify_config *cfg = st->cfg;
-    struct cc_rcpts rcpts = {0};
-    struct cc_buf body = {0};
-    struct cc_mail m;
-    char *subject = NULL;
+    struct cc_letter l = {&cfg->roles, &cfg->to, NULL, {0}, {0}};
+    char *subject;
     char *text = NULL;
-    int rc;
 
     if (cfg->roles.n == 0 && cfg->to.n == 0) {
         return;
     }
-    rc = cc_rcpts_add(ctx, &rcpts, &cfg->roles, &cfg->to);
-    if (rc == VG_OK && rcpts.n == 0) {
-        vg_set_error(ctx, "no e-mail recipient: no one of the roles has an e-mail address");
-        rc = VG_ERR;
+    subject = vg_call_format(ctx, call, cfg->subject, VG_VAL_TEXT);
+    if (subject != NULL) {
+        text = vg_call_format(ctx, call, cfg->body, VG_VAL_TEXT);
     }
-    if (rc == VG_OK) {
-        subject = vg_call_format(ctx, call, cfg->subject, VG_VAL_TEXT);
-        text = subject != NULL ? vg_call_format(ctx, call, cfg->body, VG_VAL_TEXT) : NULL;
-        rc = text != NULL ? VG_OK : VG_EINVAL;
+    if (text == NULL) {
+        vg_free(subject);
+        cc_outcome_note(&r->out, VG_EINVAL);
+        return;
     }
-    if (rc == VG_OK) {
-        cc_buf_puts(&body, text);
-        if (cfg->details) {
-            body_details(&body, r);
-        }
-        if (body.oom) {
-            vg_set_error(ctx, "out of memory");
-            rc = VG_ENOMEM;
-        }
+    cc_buf_puts(&l.subject, subject);
+    cc_buf_puts(&l.body, text);
+    if (cfg->details) {
+        body_details(&l.body, r);
     }
-    if (rc != VG_OK) {
-        cc_outcome_note(&r->out, rc);
-        goto out_free;
-    }
-    m.to = (const char *const *)rcpts.v;
-    m.n_to = rcpts.n;
-    m.subject = subject;
-    m.body = body.ptr;
-    cc_mail_once(ctx, call, &st->memo, &cfg->tx, &m, &r->out);
-out_free:
     vg_free(subject);
     vg_free(text);
-    cc_buf_free(&body);
-    cc_rcpts_free(&rcpts);
+    cc_letter_send(ctx, call, &st->memo, &cfg->tx, &l, &r->out);
 }
 
 static int notify_run(struct vg_ctx *ctx, void *state, const struct vg_action_call *call)
@@ -681,7 +644,7 @@ static const struct vg_plugin notify_plugin = {
     .options = notify_options,
     .config_size = sizeof(struct notify_config),
     .create = notify_create,
-    .destroy = notify_destroy,
+    .destroy = cc_state_free,
     .run = notify_run,
 };
 

@@ -29,8 +29,8 @@ struct spare_config {
 };
 
 struct spare_state {
+    struct cc_memo memo;            /* deliveries done, for retried calls (first: cc_state_new) */
     const struct spare_config *cfg; /* the core's config block */
-    struct cc_memo memo;            /* deliveries done, for retried calls */
 };
 
 /* The device, its spare and the people to call: strings borrowed from the parsed JSON. */
@@ -67,64 +67,20 @@ static const struct vg_option spare_options[] = {
 static int spare_create(struct vg_ctx *ctx, const void *config, void **state)
 {
     const struct spare_config *cfg = config;
-    struct spare_state *st;
-    size_t i;
     int rc;
 
     if (cfg->roles.n == 0 && cfg->to.n == 0 && cfg->webhook.n == 0) {
         vg_set_error(ctx, "nowhere to send the request: set roles, to or webhook");
         return VG_EINVAL;
     }
-    for (i = 0; i < cfg->webhook.n; i++) {
-        if (strncmp(cfg->webhook.items[i], "http://", 7) != 0 &&
-            strncmp(cfg->webhook.items[i], "https://", 8) != 0) {
-            vg_set_error(ctx, "webhook %zu is not an http:// or https:// URL", i);
-            return VG_EINVAL;
-        }
-    }
-    rc = cc_transport_init(ctx, &cfg->tx, cfg->roles.n > 0 || cfg->to.n > 0);
-    if (rc != VG_OK) {
-        return rc;
-    }
-    st = vg_alloc(sizeof(*st));
-    if (st == NULL) {
-        cc_transport_fini();
-        vg_set_error(ctx, "out of memory");
-        return VG_ENOMEM;
-    }
-    st->cfg = cfg;
-    cc_memo_init(&st->memo);
-    *state = st;
-    return VG_OK;
-}
+    rc = cc_state_new(ctx, &cfg->tx, &cfg->webhook, cfg->roles.n > 0 || cfg->to.n > 0,
+                      sizeof(struct spare_state), state);
+    if (rc == VG_OK) {
+        struct spare_state *st = *state;
 
-static void spare_destroy(void *state)
-{
-    struct spare_state *st = state;
-
-    cc_memo_fini(&st->memo);
-    vg_free(st);
-    cc_transport_fini();
-}
-
-/* An inventory entry parsed; NULL when absent (nothing set) or not JSON (error set). */
-static struct fjson_object *inventory(struct vg_ctx *ctx, const char *section, const char *key,
-                                      int *rc)
-{
-    char *text = vg_inventory_get(ctx, section, key);
-    struct fjson_object *o;
-
-    *rc = VG_OK;
-    if (text == NULL) {
-        return NULL;
+        st->cfg = cfg;
     }
-    o = cc_json_parse(text, strlen(text));
-    vg_free(text);
-    if (o == NULL) {
-        vg_set_error(ctx, "the inventory's %s entry for %s is not JSON", section, key);
-        *rc = VG_ERR;
-    }
-    return o;
+    return rc;
 }
 
 /*
@@ -219,55 +175,29 @@ static void send_mail(struct vg_ctx *ctx, struct spare_state *st, const struct v
 {
     const struct spare_config *cfg = st->cfg;
     struct vg_str id = vg_call_incident_id(call);
-    struct cc_rcpts rcpts = {0};
-    struct cc_buf subject = {0};
-    struct cc_buf body = {0};
-    struct cc_mail m;
+    struct cc_letter l = {&cfg->roles, &cfg->to, NULL, {0}, {0}};
     char n1[32];
     const char *title = cc_json_str(rec, "incident.title", n1, sizeof(n1));
-    int rc;
 
     if (cfg->roles.n == 0 && cfg->to.n == 0) {
         return;
     }
-    rc = cc_rcpts_add(ctx, &rcpts, &cfg->roles, &cfg->to);
-    if (rc == VG_OK && rcpts.n == 0) {
-        vg_set_error(ctx, "no e-mail recipient: no one of the roles has an e-mail address");
-        rc = VG_ERR;
-    }
-    if (rc != VG_OK) {
-        cc_outcome_note(out, rc);
-        goto out_free;
-    }
-    cc_buf_printf(&subject, "[vigil] spare dispatch: %s for %s%s%s", d->model, d->device,
+    cc_buf_printf(&l.subject, "[vigil] spare dispatch: %s for %s%s%s", d->model, d->device,
                   d->site != NULL ? " at " : "", d->site != NULL ? d->site : "");
-    cc_buf_printf(&body,
+    cc_buf_printf(&l.body,
                   "Please send a spare for a failed device.\n\n"
                   "Device:         %s\nModel:          %s\nSite:           %s\n"
                   "Spare location: %s%s%s%s\nIn stock there: %lld\n",
                   d->device, d->model, d->site != NULL ? d->site : "-", d->location,
                   d->sp_site != NULL ? " (site " : "", d->sp_site != NULL ? d->sp_site : "",
                   d->sp_site != NULL ? ")" : "", (long long)d->count);
-    contact_line(&body, d->support);
-    cc_buf_printf(&body, "\nIncident:       %.*s\nTitle:          %s\n", (int)id.len,
+    contact_line(&l.body, d->support);
+    cc_buf_printf(&l.body, "\nIncident:       %.*s\nTitle:          %s\n", (int)id.len,
                   id.ptr != NULL ? id.ptr : "", title != NULL ? title : "");
     if (d->note != NULL) {
-        cc_buf_printf(&body, "\n%s\n", d->note);
+        cc_buf_printf(&l.body, "\n%s\n", d->note);
     }
-    if (subject.oom || body.oom) {
-        vg_set_error(ctx, "out of memory");
-        cc_outcome_note(out, VG_ENOMEM);
-        goto out_free;
-    }
-    m.to = (const char *const *)rcpts.v;
-    m.n_to = rcpts.n;
-    m.subject = subject.ptr;
-    m.body = body.ptr;
-    cc_mail_once(ctx, call, &st->memo, &cfg->tx, &m, out);
-out_free:
-    cc_buf_free(&subject);
-    cc_buf_free(&body);
-    cc_rcpts_free(&rcpts);
+    cc_letter_send(ctx, call, &st->memo, &cfg->tx, &l, out);
 }
 
 /* The device named by the incident, checked, looked up; NULL after vg_set_error(). */
@@ -286,7 +216,7 @@ static struct fjson_object *find_device(struct vg_ctx *ctx, const struct spare_c
     if (*rc != VG_OK) {
         return NULL;
     }
-    dev = inventory(ctx, "devices", name.ptr, rc);
+    dev = cc_inventory(ctx, "devices", name.ptr, rc);
     if (dev == NULL && *rc == VG_OK) {
         vg_set_error(ctx, "device %s is not in the inventory", name.ptr);
         *rc = VG_ERR;
@@ -339,7 +269,7 @@ static int spare_run(struct vg_ctx *ctx, void *state, const struct vg_action_cal
         rc = VG_ERR;
         goto out_put;
     }
-    spares = inventory(ctx, "spares", d.model, &rc);
+    spares = cc_inventory(ctx, "spares", d.model, &rc);
     if (rc != VG_OK) {
         goto out_put;
     }
@@ -410,7 +340,7 @@ static const struct vg_plugin spare_plugin = {
     .options = spare_options,
     .config_size = sizeof(struct spare_config),
     .create = spare_create,
-    .destroy = spare_destroy,
+    .destroy = cc_state_free,
     .run = spare_run,
 };
 

@@ -10,32 +10,26 @@
  * incident with checked values, killed with its process group at the deadline.
  * Either way the results say which configuration was restored.
  */
-#define _GNU_SOURCE /* pipe2, posix_spawn_file_actions_addclosefrom_np */
+#define _GNU_SOURCE /* nanosleep, getrandom */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <vigil/plugin.h>
 
 #include "snmp_common.h"
+#include "spawn_common.h"
 
 #define CC_ENTRY_LEN 13  /* sub-ids of ccCopyEntry; column and row follow */
 #define FILE_MAX     256 /* longest ccCopyFileName sent */
 #define CMD_MAX      512 /* the exec command line as recorded */
 
 const struct vg_host_api *vg_host;
-extern char **environ;
 
 struct scr_config {
     const char *backend;     /* "snmp" or "exec" */
@@ -630,83 +624,6 @@ static char **expand_argv(struct vg_ctx *ctx, const struct scr_config *cfg,
     return argv;
 }
 
-/* Copy output to the history until EOF or the deadline: VG_OK or VG_ETIMEDOUT. */
-static int drain(struct vg_ctx *ctx, int fd, int64_t deadline)
-{
-    char buf[4096];
-
-    for (;;) {
-        struct pollfd p = {fd, POLLIN, 0};
-        int64_t left = deadline - vg_now_ms(ctx);
-        ssize_t n;
-
-        if (left <= 0) {
-            return VG_ETIMEDOUT;
-        }
-        if (poll(&p, 1, left > 1000 ? 1000 : (int)left) <= 0) {
-            continue;
-        }
-        n = read(fd, buf, sizeof(buf));
-        if (n > 0) {
-            vg_action_output(ctx, buf, (size_t)n);
-        } else if (n == 0 || errno != EINTR) {
-            return VG_OK;
-        }
-    }
-}
-
-/* Wait for pid until the deadline: 0 reaped, -1 time ran out. */
-static int reap(struct vg_ctx *ctx, pid_t pid, int64_t deadline, int *status)
-{
-    for (;;) {
-        pid_t r = waitpid(pid, status, WNOHANG);
-
-        if (r == pid || (r < 0 && errno != EINTR)) {
-            return 0;
-        }
-        if (vg_now_ms(ctx) >= deadline) {
-            return -1;
-        }
-        sleep_ms(10);
-    }
-}
-
-static pid_t spawn(struct vg_ctx *ctx, char **argv, int out_fd)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t mask;
-    sigset_t defs;
-    pid_t pid = -1;
-    int rc;
-
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-    posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    posix_spawnattr_init(&attr);
-    sigemptyset(&mask);
-    sigemptyset(&defs);
-    sigaddset(&defs, SIGPIPE);
-    sigaddset(&defs, SIGHUP);
-    sigaddset(&defs, SIGINT);
-    sigaddset(&defs, SIGTERM);
-    posix_spawnattr_setsigmask(&attr, &mask);
-    posix_spawnattr_setsigdefault(&attr, &defs);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                        POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup(&attr, 0);
-    rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) {
-        vg_set_error(ctx, "cannot run %s: %s", argv[0], strerror(rc));
-        return -1;
-    }
-    return pid;
-}
-
 /* The command as recorded: arguments separated by spaces, cut short. */
 static void join_argv(char **argv, char *buf, size_t cap)
 {
@@ -729,18 +646,19 @@ static int run_exec(struct vg_ctx *ctx, const struct scr_state *st,
 {
     const struct scr_config *cfg = st->cfg;
     int64_t start = vg_now_ms(ctx);
-    int64_t deadline = vg_call_deadline_ms(call);
-    int out[2] = {-1, -1};
+    struct spawnc_req req = {0};
+    struct spawnc_proc *proc;
     char cmd[CMD_MAX];
     char num[32];
     char **argv;
-    int status = 0;
-    pid_t pid;
     int rc;
 
-    if (deadline <= 0) {
-        deadline = start + 60000;
+    req.deadline_ms = vg_call_deadline_ms(call);
+    if (req.deadline_ms <= 0) {
+        req.deadline_ms = start + 60000;
     }
+    req.until_eof = 1;
+    req.stream = 1;
     argv = expand_argv(ctx, cfg, call);
     if (argv == NULL) {
         return VG_EINVAL;
@@ -748,42 +666,27 @@ static int run_exec(struct vg_ctx *ctx, const struct scr_state *st,
     join_argv(argv, cmd, sizeof(cmd));
     vg_action_result(ctx, "backend", "exec");
     vg_action_result(ctx, "command", cmd);
-    if (pipe2(out, O_CLOEXEC) != 0) {
-        vg_set_error(ctx, "cannot create a pipe: %s", strerror(errno));
+    proc = vg_alloc(sizeof(*proc));
+    if (proc == NULL) {
         free_argv(argv, cfg->argv.n);
-        return VG_EAGAIN;
+        vg_set_error(ctx, "out of memory");
+        return VG_ENOMEM;
     }
-    pid = spawn(ctx, argv, out[1]);
+    req.argv = argv;
+    rc = spawnc_run(ctx, &req, proc);
     free_argv(argv, cfg->argv.n);
-    close(out[1]);
-    if (pid < 0) {
-        close(out[0]);
-        return VG_ERR;
+    if (rc == VG_OK) {
+        snprintf(num, sizeof(num), "%lld", (long long)(vg_now_ms(ctx) - start));
+        vg_action_result(ctx, "duration_ms", num);
     }
-    rc = drain(ctx, out[0], deadline);
-    close(out[0]);
-    if (rc != VG_OK || reap(ctx, pid, deadline, &status) != 0) {
-        kill(-pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        vg_action_result(ctx, "exit_status", "killed");
+    if (rc == VG_OK || rc == VG_ETIMEDOUT) {
+        rc = spawnc_report(ctx, proc, cfg->argv.items[0]);
+    }
+    if (rc == VG_ETIMEDOUT) {
         vg_set_error(ctx, "%s did not finish by the deadline: killed", cfg->argv.items[0]);
-        return VG_ETIMEDOUT;
     }
-    snprintf(num, sizeof(num), "%lld", (long long)(vg_now_ms(ctx) - start));
-    vg_action_result(ctx, "duration_ms", num);
-    if (WIFEXITED(status)) {
-        snprintf(num, sizeof(num), "%d", WEXITSTATUS(status));
-        vg_action_result(ctx, "exit_status", num);
-        if (WEXITSTATUS(status) == 0) {
-            return VG_OK;
-        }
-        vg_set_error(ctx, "%s exited with status %d", cfg->argv.items[0], WEXITSTATUS(status));
-        return VG_ERR;
-    }
-    snprintf(num, sizeof(num), "signal %d", WTERMSIG(status));
-    vg_action_result(ctx, "exit_status", num);
-    vg_set_error(ctx, "%s was killed by signal %d", cfg->argv.items[0], WTERMSIG(status));
-    return VG_ERR;
+    vg_free(proc);
+    return rc;
 }
 
 static int scr_run(struct vg_ctx *ctx, void *state, const struct vg_action_call *call)
