@@ -17,6 +17,7 @@
 #include "action_safety.h"
 #include "engine_int.h"
 #include "host.h"
+#include "inventory.h"
 #include "queue.h"
 
 void correlate_job_free(struct job *j)
@@ -232,9 +233,6 @@ static int request_extras(struct vg_ctx *ctx, const struct vg_incident_req *req,
         }
         sbuf_addc(steps, '}');
     }
-    if (req->n_steps > 0) {
-        sbuf_addc(steps, ']');
-    }
     if (req->findings != NULL) {
         size_t len = strlen(req->findings);
         fjson_object *o = len <= INCIDENT_FINDINGS_MAX ? fjson_tokener_parse(req->findings) : NULL;
@@ -255,6 +253,88 @@ static int request_extras(struct vg_ctx *ctx, const struct vg_incident_req *req,
         }
     }
     return 0;
+}
+
+/*
+ * 5.3: an incident that touches a host of a registered medical software product
+ * (inventory products) gets the assessment and customer-notification steps, and
+ * the products among its findings. steps is an unclosed JSON array (or empty),
+ * findings a JSON object (or empty); both are extended.
+ */
+static void product_steps(const struct vg_event *ev, struct sbuf *steps, struct sbuf *findings)
+{
+    static const char *const fields[] = {"host.name",      "host.hostname", "host.ip",
+                                         "destination.ip", "server.ip",     "observer.hostname"};
+    struct sbuf found = {0};
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(fields); i++) {
+        struct vg_str v = event_get(ev, fields[i]);
+        char *host, *prods = NULL;
+        fjson_object *arr = NULL, *hobj = NULL, *name;
+        int k;
+
+        if (v.ptr == NULL || v.len == 0 || v.len > 255 || memchr(v.ptr, '\0', v.len) != NULL) {
+            continue;
+        }
+        /* An address names its host first; products list host names. */
+        host = inventory_current_get("hosts", v.ptr);
+        if (host != NULL && (hobj = fjson_tokener_parse(host)) != NULL &&
+            fjson_object_object_get_ex(hobj, "name", &name)) {
+            prods = inventory_current_get("products", fjson_object_get_string(name));
+        } else {
+            prods = inventory_current_get("products", v.ptr);
+        }
+        arr = prods != NULL ? fjson_tokener_parse(prods) : NULL;
+        for (k = 0; arr != NULL && fjson_object_is_type(arr, fjson_type_array) &&
+                    k < fjson_object_array_length(arr);
+             k++) {
+            fjson_object *p = fjson_object_array_get_idx(arr, k), *reg, *pn;
+
+            if (fjson_object_object_get_ex(p, "registered", &reg) &&
+                fjson_object_get_boolean(reg) && fjson_object_object_get_ex(p, "name", &pn)) {
+                const char *n = fjson_object_get_string(pn);
+
+                sbuf_adds(&found, found.len > 0 ? ",\"" : "\"");
+                sbuf_add_json_str(&found, n, strlen(n));
+                sbuf_addc(&found, '"');
+            }
+        }
+        if (arr != NULL) {
+            fjson_object_put(arr);
+        }
+        if (hobj != NULL) {
+            fjson_object_put(hobj);
+        }
+        free(host);
+        free(prods);
+        if (found.len > 0) {
+            break;
+        }
+    }
+    if (found.len > 0) {
+        const char *t1 = procedure_step_text("5.3.1"), *t2 = procedure_step_text("5.3.2");
+
+        sbuf_addc(steps, steps->len > 0 ? ',' : '[');
+        sbuf_adds(steps,
+                  "{\"step\":\"5.3.1\",\"status\":\"pending\",\"who\":\"person\",\"text\":\"");
+        sbuf_add_json_str(steps, t1, strlen(t1));
+        sbuf_adds(steps, "\",\"note\":\"a host of a registered product\"},{\"step\":\"5.3.2\","
+                         "\"status\":\"pending\",\"who\":\"person\",\"text\":\"");
+        sbuf_add_json_str(steps, t2, strlen(t2));
+        sbuf_adds(steps, "\",\"note\":\"a host of a registered product\"}");
+        if (findings->len > 2 && findings->buf[findings->len - 1] == '}') {
+            findings->len--; /* the closing brace: one more member */
+            sbuf_addc(findings, ',');
+        } else {
+            sbuf_reset(findings);
+            sbuf_addc(findings, '{');
+        }
+        sbuf_adds(findings, "\"registered_products\":[");
+        sbuf_add(findings, found.buf, found.len);
+        sbuf_adds(findings, "]}");
+    }
+    sbuf_free(&found);
 }
 
 int engine_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
@@ -283,6 +363,10 @@ int engine_incident_upsert(struct vg_ctx *ctx, const struct vg_event *ev,
         sbuf_free(&steps);
         sbuf_free(&findings);
         return VG_EINVAL;
+    }
+    product_steps(ev, &steps, &findings);
+    if (steps.len > 0) {
+        sbuf_addc(&steps, ']');
     }
     rc = queue_incident(ctx, event_allowed(ctx, ev), INCIDENT_UPSERT, severity, note, steps.buf,
                         findings.buf);

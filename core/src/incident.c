@@ -32,7 +32,7 @@
  * escalate after ms (0: off), 20 escalation severity, 21 escalate at this count (0: off),
  * 22 the key as the core writes it (k=v|k=v; kept for deadlines set by operators),
  * 23 playbook changes (a JSON array of {step, text, status, who, note}; "" none),
- * 24 findings to merge (a JSON object; "" none).
+ * 24 findings to merge (a JSON object; "" none), 25 now as RFC 3339 text.
  * Returns {transition, n, count, first_seen, severity, title, status, due,
  * due name, previous n, flaps, previous count, previous first_seen, previous
  * closed_at (its resolution plus the hold-down), the playbook after the changes
@@ -91,7 +91,7 @@ static const char *const upsert_lua[] = {
     "      end\n"
     "      if f.status ~= 'done' and f.status ~= 'failed' and f.status ~= c.status then\n"
     "        f.status = c.status\n"
-    "        f.since = ARGV[2]\n"
+    "        f.since = ARGV[25]\n"
     "      end\n"
     "      if c.who then f.who = c.who end\n"
     "      if c.note then f.note = c.note end\n"
@@ -416,6 +416,7 @@ static int upsert_argv(const struct incident_pending *p, const char *tag, struct
     argv[25] = p->kstr;
     argv[26] = p->steps != NULL ? p->steps : "";
     argv[27] = p->findings != NULL ? p->findings : "";
+    argv[28] = p->now_iso;
     for (i = 0; i < UPSERT_ARGC; i++) {
         lens[i] = strlen(argv[i]);
     }
@@ -615,6 +616,7 @@ void incident_pending_init(struct incident_pending *p, const struct incident_arg
     procedure_playbook_json(a->r->procedure, &p->pb);
     rule_render_title(a->r, a->ev, &p->title);
     snprintf(p->now_s, sizeof(p->now_s), "%" PRId64, a->now_ms);
+    time_format_ms(a->now_ms, p->now_iso, sizeof(p->now_iso));
     snprintf(p->sev_s, sizeof(p->sev_s), "%d", a->severity > 0 ? a->severity : a->r->severity);
     snprintf(p->ttl_s, sizeof(p->ttl_s), "%" PRId64,
              a->retention_ms > 0 ? a->retention_ms / 1000 : 0);

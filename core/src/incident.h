@@ -27,7 +27,7 @@
 #define INCIDENT_STEPS_MAX    32    /* playbook changes in one request */
 #define INCIDENT_NOTE_MAX     512   /* bytes of a step's note */
 #define INCIDENT_FINDINGS_MAX 16384 /* bytes of a request's findings */
-#define UPSERT_ARGC           28    /* keys and arguments of the upsert script */
+#define UPSERT_ARGC           29    /* keys and arguments of the upsert script */
 
 /* What an incident call does (incident_args.mode). */
 enum incident_mode {
@@ -95,6 +95,7 @@ struct incident_pending {
     struct sbuf pb;           /* the playbook */
     struct sbuf title;        /* the rendered title */
     char now_s[24];           /* now, ms */
+    char now_iso[40];         /* now, RFC 3339 */
     char sev_s[8];            /* requested severity */
     char ttl_s[24];           /* retention, seconds */
     char tag[17];             /* the hash tag in use */

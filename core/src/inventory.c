@@ -410,6 +410,13 @@ static const struct member config_members[] = {
     {.name = NULL},
 };
 
+static const struct member backup_members[] = {
+    {.name = "interval", .kind = K_STR, .required = 1},
+    {.name = "event", .kind = K_STR},
+    {.name = "notes", .kind = K_NOTES},
+    {.name = NULL},
+};
+
 static const struct member device_members[] = {
     {.name = "name", .kind = K_NAME, .required = 1},
     {.name = "addresses", .kind = K_ADDRS},
@@ -421,6 +428,8 @@ static const struct member device_members[] = {
     {.name = "support", .kind = K_OBJ, .members = contact_members},
     {.name = "snmp", .kind = K_OBJ, .members = snmp_members},
     {.name = "config", .kind = K_OBJ, .members = config_members},
+    {.name = "uplinks", .kind = K_NAMES},
+    {.name = "backup", .kind = K_OBJ, .members = backup_members},
     {.name = "notes", .kind = K_NOTES},
     {.name = NULL},
 };
@@ -431,6 +440,10 @@ static const struct member host_members[] = {
     {.name = "switch", .kind = K_NAME, .required = 1},
     {.name = "port", .kind = K_NAME},
     {.name = "if_index", .kind = K_INT, .min = 1, .max = INT32_MAX},
+    {.name = "role", .kind = K_STR},
+    {.name = "site", .kind = K_STR},
+    {.name = "criticality", .kind = K_ENUM, .choices = criticalities},
+    {.name = "backup", .kind = K_OBJ, .members = backup_members},
     {.name = "notes", .kind = K_NOTES},
     {.name = NULL},
 };
@@ -442,6 +455,7 @@ static const struct member circuit_members[] = {
     {.name = "carrier", .kind = K_NAME, .required = 1},
     {.name = "responsibility", .kind = K_ENUM, .required = 1, .choices = responsibilities},
     {.name = "bandwidth", .kind = K_STR},
+    {.name = "site", .kind = K_STR},
     {.name = "contact", .kind = K_OBJ, .members = contact_members},
     {.name = "notes", .kind = K_NOTES},
     {.name = NULL},
@@ -467,6 +481,7 @@ static const struct member database_members[] = {
     {.name = "promote", .kind = K_ARGV},
     {.name = "check", .kind = K_ARGV},
     {.name = "check_expect", .kind = K_STR},
+    {.name = "backup", .kind = K_OBJ, .members = backup_members},
     {.name = "notes", .kind = K_NOTES},
     {.name = NULL},
 };

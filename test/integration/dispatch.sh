@@ -159,10 +159,19 @@ JSON
 cat >"$TMP/wan.jsonl" <<'JSON'
 {"@timestamp": "2026-11-26T10:00:00Z", "event.action": "link.down", "host.name": "wan-r1", "x.resp": "ours"}
 {"@timestamp": "2026-11-26T10:00:01Z", "event.action": "link.down", "host.name": "wan-r2", "x.resp": "carrier", "x.registered": "true"}
+{"@timestamp": "2026-11-26T10:00:02Z", "event.action": "link.down", "host.name": "pacs-gw", "host.ip": "10.1.2.3", "x.resp": "ours"}
+JSON
+# 5.3 from the inventory: 10.1.2.3 is pacs-01, which runs a registered product; wan-r1 runs one
+# that is not registered.
+cat >"$TMP/inv53.json" <<'JSON'
+{"devices": [{"name": "sw1", "addresses": ["10.1.0.1"]}],
+ "hosts": [{"name": "pacs-01", "addresses": ["10.1.2.3"], "switch": "sw1", "port": "Gi1/0/1"}],
+ "products": [{"name": "PACS viewer", "registered": true, "registration": "NMPA 2021-1", "hosts": ["pacs-01"]},
+              {"name": "Intranet", "registered": false, "hosts": ["wan-r1"]}]}
 JSON
 "$VIGILD" --replay "$TMP/wan.jsonl" --rules "$TMP/rules13" --plugins "$BUILD/plugins" \
   --plugins "$BUILD/test-action-plugins" --redis "unix:$sock" --keep-state --actions \
-  >"$TMP/wan.out" 2>"$TMP/wan.err" || fail "replay with test_steps"
+  --inventory "$TMP/inv53.json" >"$TMP/wan.out" 2>"$TMP/wan.err" || fail "replay with test_steps"
 grep -q '"key":{"host.name":"wan-r1"}.*"findings":{"responsibility":"ours","checked":\["link"\]}' "$TMP/wan.out" ||
   fail "no findings in the open record: $(cat "$TMP/wan.out")"
 [ "$(grep -c ' wan-r2 ' "$TMP/ticket.log")" -eq 1 ] || fail "the carrier's incident did not run its ticket step"
@@ -190,6 +199,21 @@ perl -MJSON::PP -e '
       $h->{playbook}[-1]{step} eq "5.3.1" or die "carrier: steps not in order\n";
     }
   }' "$TMP/wan1.out" "$TMP/wan2.out" 2>"$TMP/wanpb.err" || fail "playbook changes: $(cat "$TMP/wanpb.err")"
+
+perl -MJSON::PP -ne '
+  my $r = JSON::PP->new->decode($_);
+  next unless $r->{incident}{title} eq "WAN down at pacs-gw";
+  my %s = map { $_->{step} => $_ } @{ $r->{incident}{playbook} };
+  $s{"5.3.1"}{status} eq "pending" && $s{"5.3.1"}{who} eq "person" && $s{"5.3.1"}{text} =~ m{^R&D/production assess} or die "5.3.1\n";
+  $s{"5.3.2"}{text} =~ /notify customers or recall/ or die "5.3.2\n";
+  $s{"5.2.5.4"}{since} =~ /^2026-11-26T10:00:02\.000Z$/ or die "since\n";
+  join(",", @{ $r->{incident}{findings}{registered_products} }) eq "PACS viewer" or die "findings\n";
+  $r->{incident}{findings}{responsibility} eq "ours" or die "findings merged\n";
+  print "ok\n";' "$TMP/wan.out" >"$TMP/p53.out" 2>&1 && grep -q ok "$TMP/p53.out" ||
+  fail "no 5.3 steps for a registered product's host: $(cat "$TMP/p53.out")"
+if grep '"title":"WAN down at wan-r1"' "$TMP/wan.out" | grep -q '5.3.1'; then
+  fail "5.3 added for a product that is not registered"
+fi
 
 # Bad action entries are refused at load with their JSON path.
 cat >"$TMP/bad.json" <<'JSON'
