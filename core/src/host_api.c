@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "action.h"
 #include "action_safety.h"
@@ -270,6 +271,39 @@ static int host_call_attempt(const struct vg_action_call *call)
     return action_call_attempt(call);
 }
 
+static int host_lock(struct vg_ctx *ctx, const char *name, int64_t deadline_ms)
+{
+    pthread_mutex_t *m = named_lock(name);
+    struct timespec ts;
+
+    if (m == NULL) {
+        if (ctx != NULL) {
+            snprintf(ctx->err, sizeof(ctx->err), "no lock named %.40s can be made",
+                     name != NULL ? name : "(null)");
+        }
+        return VG_EINVAL;
+    }
+    ts.tv_sec = (time_t)(deadline_ms / 1000);
+    ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
+    if (pthread_mutex_timedlock(m, &ts) != 0) {
+        if (ctx != NULL) {
+            snprintf(ctx->err, sizeof(ctx->err), "lock %s: still held at the deadline", name);
+        }
+        return VG_ETIMEDOUT;
+    }
+    return VG_OK;
+}
+
+static void host_unlock(struct vg_ctx *ctx, const char *name)
+{
+    pthread_mutex_t *m = named_lock(name);
+
+    (void)ctx;
+    if (m != NULL) {
+        pthread_mutex_unlock(m);
+    }
+}
+
 const struct vg_host_api host_api = {
     .abi_major = VG_PLUGIN_ABI_MAJOR,
     .abi_minor = VG_PLUGIN_ABI_MINOR,
@@ -298,4 +332,6 @@ const struct vg_host_api host_api = {
     .call_format = host_call_format,
     .call_prior = host_call_prior,
     .call_attempt = host_call_attempt,
+    .lock = host_lock,
+    .unlock = host_unlock,
 };

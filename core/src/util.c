@@ -825,3 +825,32 @@ void text_line_col(const char *text, size_t off, size_t *line, size_t *col)
     }
     *col = off - bol + 1;
 }
+
+pthread_mutex_t *named_lock(const char *name)
+{
+    static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+    static struct {
+        char name[32];         /* the lock's name */
+        pthread_mutex_t mutex; /* the lock */
+    } table[16];
+    static size_t n;
+    pthread_mutex_t *m = NULL;
+    size_t i;
+
+    if (name == NULL || strlen(name) >= sizeof(table[0].name)) {
+        return NULL;
+    }
+    pthread_mutex_lock(&table_lock);
+    for (i = 0; i < n && m == NULL; i++) {
+        if (strcmp(table[i].name, name) == 0) {
+            m = &table[i].mutex;
+        }
+    }
+    if (m == NULL && n < ARRAY_SIZE(table)) {
+        snprintf(table[n].name, sizeof(table[n].name), "%s", name);
+        pthread_mutex_init(&table[n].mutex, NULL);
+        m = &table[n++].mutex;
+    }
+    pthread_mutex_unlock(&table_lock);
+    return m;
+}

@@ -7,6 +7,7 @@
 #ifndef VG_CORE_UTIL_H
 #define VG_CORE_UTIL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -105,6 +106,13 @@ void log_vmsg(int level, const char *fmt, va_list ap) UTIL_VPRINTF(2);
  * overlongs, no surrogates, nothing past U+10FFFF): 1 for ASCII, 0 when not valid.
  */
 size_t utf8_seq_len(const unsigned char *s, size_t n);
+
+/*
+ * The process-wide mutex called name (created on first use, never freed; at
+ * most 16 names of up to 31 bytes): shared by the core and plugins, e.g.
+ * "net-snmp" around calls into that library. NULL when the table is full.
+ */
+pthread_mutex_t *named_lock(const char *name);
 
 /* The 1-based line and column of byte off of text (for "FILE:LINE:COL:" messages). */
 void text_line_col(const char *text, size_t off, size_t *line, size_t *col);

@@ -366,6 +366,10 @@ struct vg_host_api {
                          uint32_t kind);
     struct vg_str (*call_prior)(const struct vg_action_call *call, const char *name);
     int (*call_attempt)(const struct vg_action_call *call);
+
+    /* ABI 1.3 */
+    int (*lock)(struct vg_ctx *ctx, const char *name, int64_t deadline_ms);
+    void (*unlock)(struct vg_ctx *ctx, const char *name);
 };
 
 /** True when the host table has member m (it was appended at or before the host's minor). */
@@ -624,6 +628,24 @@ static inline struct vg_str vg_call_prior(const struct vg_action_call *call, con
 static inline int vg_call_attempt(const struct vg_action_call *call)
 {
     return vg_host->call_attempt(call);
+}
+
+/**
+ * Take the process-wide lock called name, shared with the core and every other
+ * plugin: "net-snmp" serializes use of the net-snmp library (not thread-safe),
+ * which vigild's trap receiver holds while it reads a trap. Waits until the
+ * wall-clock deadline_ms at most. @return VG_OK, or VG_ETIMEDOUT (not taken)
+ * @since 1.3
+ */
+static inline int vg_lock(struct vg_ctx *ctx, const char *name, int64_t deadline_ms)
+{
+    return vg_host->lock(ctx, name, deadline_ms);
+}
+
+/** Release a lock taken with vg_lock(). @since 1.3 */
+static inline void vg_unlock(struct vg_ctx *ctx, const char *name)
+{
+    vg_host->unlock(ctx, name);
 }
 
 /** A duration as people write it ("90s", "5m", "2h"): the largest unit dividing ms. @since 1.1 */

@@ -48,6 +48,9 @@ enum reason {
     R_N,
 };
 
+/* The process-wide lock on the net-snmp library (shared with SNMP action plugins). */
+static pthread_mutex_t *lib_lock;
+
 static const char *const reason_names[R_N] = {
     "bad_community",   "source_denied",    "unknown_user",       "unknown_engine_id",
     "wrong_digest",    "decryption_error", "not_in_time_window", "unsupported_sec_level",
@@ -583,7 +586,10 @@ static int read_one(struct endpoint *ep, netsnmp_large_fd_set *fds)
         before[i] = snmp_get_statistic(watched[i]);
     }
     netsnmp_large_fd_setfd(ep->fd, fds);
+    /* net-snmp is not thread-safe: SNMP action plugins use it on their threads too. */
+    pthread_mutex_lock(lib_lock);
     snmp_sess_read2(ep->sess, fds);
+    pthread_mutex_unlock(lib_lock);
     netsnmp_large_fd_clr(ep->fd, fds);
     if (!cur.got) {
         return 0;
@@ -877,10 +883,12 @@ static void close_endpoints(struct snmp_trap *t)
 {
     size_t i;
 
+    pthread_mutex_lock(lib_lock);
     for (i = 0; i < t->n_eps; i++) {
         snmp_sess_close(t->eps[i].sess);
         t->eps[i].sess = NULL;
     }
+    pthread_mutex_unlock(lib_lock);
 }
 
 /* Set up net-snmp, users and sockets on this thread; 0, or -1 with t->err set. */
@@ -920,12 +928,18 @@ static void *run(void *arg)
     struct pollfd pfd[SNMP_TRAP_MAX_LISTEN + 1];
     netsnmp_large_fd_set fds;
     size_t i;
+    int rc;
 
     /* Named for top -H and the benchmark's CPU accounting. */
     prctl(PR_SET_NAME, "vigil-snmp", 0, 0, 0);
-    if (setup(t) != 0) {
+    pthread_mutex_lock(lib_lock);
+    rc = setup(t);
+    pthread_mutex_unlock(lib_lock);
+    if (rc != 0) {
         close_endpoints(t);
+        pthread_mutex_lock(lib_lock);
         trap_library_shutdown();
+        pthread_mutex_unlock(lib_lock);
         set_state(t, -1);
         return NULL;
     }
@@ -963,7 +977,9 @@ static void *run(void *arg)
     }
     netsnmp_large_fd_set_cleanup(&fds);
     close_endpoints(t);
+    pthread_mutex_lock(lib_lock);
     trap_library_shutdown();
+    pthread_mutex_unlock(lib_lock);
     return NULL;
 }
 
@@ -1015,6 +1031,7 @@ struct snmp_trap *snmp_trap_start(const struct snmp_trap_cfg *cfg, struct ingest
     int expected = 0;
     int rc;
 
+    lib_lock = named_lock("net-snmp");
     if (cfg->n_listen == 0 || cfg->n_listen > SNMP_TRAP_MAX_LISTEN || sink.submit == NULL) {
         snprintf(err, err_len, "SNMP traps: between 1 and %d listen addresses and a sink needed",
                  SNMP_TRAP_MAX_LISTEN);

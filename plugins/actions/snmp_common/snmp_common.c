@@ -24,16 +24,20 @@
  * plugin's sessions take turns. The only mutable statics of the plugin.
  */
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Take lib_lock, waiting until the wall-clock deadline at most: 0, or -1 when it passed. */
+/*
+ * Take the process-wide "net-snmp" lock (vigild's trap receiver and every SNMP
+ * plugin share the library), waiting until the wall-clock deadline at most: 0,
+ * or -1 when it passed.
+ */
 static int lock_until(int64_t deadline_ms)
 {
-    struct timespec ts;
+    return vg_lock(NULL, "net-snmp", deadline_ms) == VG_OK ? 0 : -1;
+}
 
-    ts.tv_sec = (time_t)(deadline_ms / 1000);
-    ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
-    return pthread_mutex_timedlock(&lib_lock, &ts) == 0 ? 0 : -1;
+static void unlock_lib(void)
+{
+    vg_unlock(NULL, "net-snmp");
 }
 
 /* When vigild's trap receiver has started net-snmp already, init_snmp does nothing. */
@@ -543,7 +547,12 @@ int snmpc_open(struct vg_ctx *ctx, const struct snmpc_target *t, int64_t deadlin
     s->retries = retries;
     s->bulk = t->version != SNMP_VERSION_1;
     s->v3 = t->version == SNMP_VERSION_3;
+    if (lock_until(deadline_ms) != 0) {
+        vg_set_error(ctx, "no time left to reach device %s: the SNMP library is busy", t->name);
+        return VG_EAGAIN;
+    }
     pthread_once(&lib_once, lib_init);
+    unlock_lib();
 
     snmp_sess_init(&ns);
     snprintf(peer, sizeof(peer), "%s", t->peer);
@@ -591,7 +600,7 @@ int snmpc_open(struct vg_ctx *ctx, const struct snmpc_target *t, int64_t deadlin
         goto out_wipe;
     }
     if (fit_timeout(s, &ns, &wait_ms) != 0) {
-        pthread_mutex_unlock(&lib_lock);
+        unlock_lib();
         vg_set_error(ctx, "no time left to reach device %s", t->name);
         rc = VG_ETIMEDOUT;
         goto out_wipe;
@@ -603,7 +612,7 @@ int snmpc_open(struct vg_ctx *ctx, const struct snmpc_target *t, int64_t deadlin
         char *msg = NULL;
 
         snmp_error(&ns, &liberr, &snmperr, &msg);
-        pthread_mutex_unlock(&lib_lock);
+        unlock_lib();
         rc = lib_status(snmperr);
         if (rc == VG_EAGAIN && t->version == SNMP_VERSION_3) {
             vg_set_error(ctx,
@@ -619,7 +628,7 @@ int snmpc_open(struct vg_ctx *ctx, const struct snmpc_target *t, int64_t deadlin
         if (s->v3) {
             rc = discover(s, wait_ms);
         }
-        pthread_mutex_unlock(&lib_lock);
+        unlock_lib();
     }
 out_wipe:
     snmpc_wipe(ns.securityAuthKey, sizeof(ns.securityAuthKey));
@@ -631,9 +640,9 @@ out_wipe:
 void snmpc_close(struct snmpc_sess *s)
 {
     if (s->handle != NULL) {
-        pthread_mutex_lock(&lib_lock);
+        (void)lock_until(INT64_MAX);
         snmp_sess_close(s->handle);
-        pthread_mutex_unlock(&lib_lock);
+        unlock_lib();
         s->handle = NULL;
     }
 }
@@ -657,7 +666,7 @@ static int exchange(struct snmpc_sess *s, netsnmp_pdu *pdu, const char *what, ne
         return VG_EAGAIN;
     }
     if (ns == NULL || fit_timeout(s, ns, &wait_ms) != 0) {
-        pthread_mutex_unlock(&lib_lock);
+        unlock_lib();
         snmp_free_pdu(pdu);
         vg_set_error(s->ctx, "no time left for %s on device %s", what, s->device);
         return VG_ETIMEDOUT;
@@ -668,7 +677,7 @@ static int exchange(struct snmpc_sess *s, netsnmp_pdu *pdu, const char *what, ne
 
         snmp_sess_error(s->handle, &liberr, &snmperr, &msg);
     }
-    pthread_mutex_unlock(&lib_lock);
+    unlock_lib();
     if (st == STAT_SUCCESS && *resp != NULL) {
         return VG_OK;
     }
