@@ -161,7 +161,7 @@ static int fault(struct vg_ctx *ctx, const struct vg_event *ev, int64_t count)
     struct vg_str host = vg_event_field(ev, "host.name");
     struct vg_str act = vg_event_field(ev, "event.action");
     struct device d;
-    char findings[2048], cause[200], repair[300];
+    char findings[2048], cause[600], repair[400];
     int critical, serious, spare, rc;
     fjson_object *f = fjson_object_new_object();
 
