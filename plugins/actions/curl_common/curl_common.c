@@ -289,11 +289,14 @@ int cc_record_check(struct vg_ctx *ctx, struct fjson_object *rec)
                                         "incident.procedure",  "rule.name",
                                         "event.action",        "note"};
     struct fjson_object *key = cc_json_get(rec, "incident.key");
-    char num[32];
     size_t i;
 
     for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-        if (cc_text_check(ctx, paths[i], cc_json_str(rec, paths[i], num, sizeof(num))) != VG_OK) {
+        struct fjson_object *v = cc_json_get(rec, paths[i]);
+
+        if (v != NULL && fjson_object_is_type(v, fjson_type_string) &&
+            vg_value_check(ctx, VG_VAL_TEXT, paths[i], fjson_object_get_string(v),
+                           (size_t)fjson_object_get_string_len(v)) != VG_OK) {
             return VG_EINVAL;
         }
     }
@@ -305,9 +308,11 @@ int cc_record_check(struct vg_ctx *ctx, struct fjson_object *rec)
             struct fjson_object *v = fjson_object_iter_peek_value(&it);
             const char *name = fjson_object_iter_peek_name(&it);
 
+            /* The full length: a NUL inside a value must not hide what follows it. */
             if (cc_text_check(ctx, "incident key field", name) != VG_OK ||
                 (fjson_object_is_type(v, fjson_type_string) &&
-                 cc_text_check(ctx, name, fjson_object_get_string(v)) != VG_OK)) {
+                 vg_value_check(ctx, VG_VAL_TEXT, name, fjson_object_get_string(v),
+                                (size_t)fjson_object_get_string_len(v)) != VG_OK)) {
                 return VG_EINVAL;
             }
         }

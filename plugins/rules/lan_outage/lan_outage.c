@@ -26,20 +26,20 @@
 const struct vg_host_api *vg_host;
 
 /*
- * Every event's incident call is made from on_state, one stage after its first
- * state operation, so that the calls of one device keep the order of its events
- * within a batch (the core runs a batch's calls stage by stage).
+ * Every event's incident call is made two stages after its first state operation
+ * (a test of its site's wan_down context, then one more operation), so that the
+ * calls of one device keep the order of its events within a batch (the core runs
+ * a batch's calls stage by stage; docs/plugin-abi.md).
  */
 enum {
     COOKIE_SITE_DOWN = 1, /* a failure: the test of the site's wan_down context */
-    COOKIE_PORTS = 2,     /* the count of ports down in the window */
-    COOKIE_CONFIG = 3,    /* the configuration-change sequence */
-    COOKIE_UP = 4,        /* a link back: the same test, then the resolution */
-    COOKIE_DEVICE = 5     /* a restart or hardware fault: the same test, then the decision */
+    COOKIE_PORTS = 2,     /* then the count of ports down in the window */
+    COOKIE_CONFIG = 3,    /* and the configuration-change sequence */
+    COOKIE_SITE_UP = 4,   /* a link back: the same test */
+    COOKIE_UP = 5,        /* then a padding operation, then the resolution */
+    COOKIE_SITE_DEV = 6,  /* a restart or hardware fault: the same test */
+    COOKIE_DEVICE = 7     /* then a padding operation, then the decision */
 };
-
-/* The event of this thread's last site test that found the site's WAN down. */
-static _Thread_local const struct vg_event *folded;
 
 struct lan_config {
     int64_t many_ports;    /* ports down within window that make it the device */
@@ -248,39 +248,53 @@ static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
                                .op = VG_ST_SEQUENCE,
                                .name = "config",
                                .window_ms = cfg->config_ms,
-                               .n_steps = 2,
-                               .cookie = COOKIE_CONFIG};
-    struct vg_state_req count = {.size = sizeof(count),
-                                 .op = VG_ST_COUNT,
-                                 .name = "ports",
-                                 .window_ms = cfg->window_ms,
-                                 .threshold = VG_STATE_THRESHOLD_MAX,
-                                 .cookie = COOKIE_PORTS};
-    int rc;
+                               .step = 0,
+                               .n_steps = 2};
 
     if (is(act, "config.changed")) {
-        seq.step = 0;
         return vg_state_op(ctx, ev, &seq);
     }
     if (wan_circuit(ctx, ev)) {
         return VG_OK; /* the circuit's own link: wan_outage's */
     }
     if (is(act, "link.up")) {
-        return site_test(ctx, ev, COOKIE_UP);
+        return site_test(ctx, ev, COOKIE_SITE_UP);
     }
     if (is(act, "device.restart") || prefixed(act, "hardware.")) {
-        return site_test(ctx, ev, COOKIE_DEVICE);
+        return site_test(ctx, ev, COOKIE_SITE_DEV);
     }
-    /* A failure: behind a down WAN circuit? how many ports? after a config change? */
-    rc = site_test(ctx, ev, COOKIE_SITE_DOWN);
-    if (rc == VG_OK) {
-        rc = vg_state_op(ctx, ev, &count);
-    }
-    if (rc == VG_OK) {
-        seq.step = 1;
-        rc = vg_state_op(ctx, ev, &seq);
-    }
-    return rc;
+    /* A failure: behind a down WAN circuit? (then: how many ports? after a config change?) */
+    return site_test(ctx, ev, COOKIE_SITE_DOWN);
+}
+
+/* After the site test of a failure: the count and the sequence, one stage later. */
+static int failure_ops(struct vg_ctx *ctx, const struct lan_config *cfg, const struct vg_event *ev)
+{
+    struct vg_state_req count = {.size = sizeof(count),
+                                 .op = VG_ST_COUNT,
+                                 .name = "ports",
+                                 .window_ms = cfg->window_ms,
+                                 .threshold = VG_STATE_THRESHOLD_MAX,
+                                 .cookie = COOKIE_PORTS};
+    struct vg_state_req seq = {.size = sizeof(seq),
+                               .op = VG_ST_SEQUENCE,
+                               .name = "config",
+                               .window_ms = cfg->config_ms,
+                               .step = 1,
+                               .n_steps = 2,
+                               .cookie = COOKIE_CONFIG};
+    int rc = vg_state_op(ctx, ev, &count);
+
+    return rc == VG_OK ? vg_state_op(ctx, ev, &seq) : rc;
+}
+
+/* An operation that only keeps an event's incident call at the same stage as a failure's. */
+static int pad(struct vg_ctx *ctx, const struct vg_event *ev, uint32_t cookie)
+{
+    struct vg_state_req test = {
+        .size = sizeof(test), .op = VG_ST_CTX_TEST, .value = "lan_outage.pad", .cookie = cookie};
+
+    return vg_state_op(ctx, ev, &test);
 }
 
 static int on_state(struct vg_ctx *ctx, void *state, const struct vg_event *ev,
@@ -296,25 +310,22 @@ static int on_state(struct vg_ctx *ctx, void *state, const struct vg_event *ev,
     }
     switch (res->cookie) {
     case COOKIE_SITE_DOWN:
-        /* The count and sequence results of this event come next, on this thread. */
-        folded = res->verdict == VG_SV_TRUE ? ev : NULL;
-        if (folded != NULL) {
-            vg_log(ctx, VG_LOG_DEBUG, "alarm folded into the site's WAN outage");
-        }
-        return VG_OK;
-    case COOKIE_UP:
-        return res->verdict == VG_SV_TRUE ? VG_OK : vg_incident_resolve(ctx, ev, &back);
-    case COOKIE_DEVICE:
         if (res->verdict == VG_SV_TRUE) {
+            vg_log(ctx, VG_LOG_DEBUG, "alarm folded into the site's WAN outage");
             return VG_OK;
         }
+        return failure_ops(ctx, cfg, ev);
+    case COOKIE_SITE_UP:
+        return res->verdict == VG_SV_TRUE ? VG_OK : pad(ctx, ev, COOKIE_UP);
+    case COOKIE_SITE_DEV:
+        return res->verdict == VG_SV_TRUE ? VG_OK : pad(ctx, ev, COOKIE_DEVICE);
+    case COOKIE_UP:
+        return vg_incident_resolve(ctx, ev, &back);
+    case COOKIE_DEVICE:
         find_device(ctx, ev, &d);
         return decide(ctx, ev, "device", "5.2.6.4", "action:spare_dispatch",
                       "the device restarted or reported a hardware fault", 0, core_device(&d));
     case COOKIE_PORTS:
-        if (folded == ev) {
-            return VG_OK;
-        }
         find_device(ctx, ev, &d);
         if (res->count >= cfg->many_ports) {
             snprintf(note, sizeof(note), "%lld ports down within the window: the device",
@@ -325,7 +336,7 @@ static int on_state(struct vg_ctx *ctx, void *state, const struct vg_event *ev,
         snprintf(note, sizeof(note), "%s down: the line", d.uplink ? "an uplink" : "a lone port");
         return decide(ctx, ev, "line", "5.2.6.3", "person", note, res->count, core_device(&d));
     case COOKIE_CONFIG:
-        if (res->verdict != VG_SV_FIRED || folded == ev) {
+        if (res->verdict != VG_SV_FIRED) {
             return VG_OK;
         }
         find_device(ctx, ev, &d);
