@@ -38,7 +38,8 @@ enum {
     COOKIE_SITE_UP = 4,   /* a link back: the same test */
     COOKIE_UP = 5,        /* then a padding operation, then the resolution */
     COOKIE_SITE_DEV = 6,  /* a restart or hardware fault: the same test */
-    COOKIE_DEVICE = 7     /* then a padding operation, then the decision */
+    COOKIE_DEVICE = 7,    /* then a padding operation, then the decision */
+    COOKIE_CHANGED = 8    /* a configuration change: a padding operation, then the sequence */
 };
 
 struct lan_config {
@@ -240,19 +241,16 @@ static int site_test(struct vg_ctx *ctx, const struct vg_event *ev, uint32_t coo
     return vg_state_op(ctx, ev, &test);
 }
 
+static int pad(struct vg_ctx *ctx, const struct vg_event *ev, uint32_t cookie);
+
 static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
 {
-    const struct lan_config *cfg = state;
     struct vg_str act = vg_event_field(ev, "event.action");
-    struct vg_state_req seq = {.size = sizeof(seq),
-                               .op = VG_ST_SEQUENCE,
-                               .name = "config",
-                               .window_ms = cfg->config_ms,
-                               .step = 0,
-                               .n_steps = 2};
 
+    (void)state;
     if (is(act, "config.changed")) {
-        return vg_state_op(ctx, ev, &seq);
+        /* The sequence's first step at the stage of the failures' second: one order. */
+        return pad(ctx, ev, COOKIE_CHANGED);
     }
     if (wan_circuit(ctx, ev)) {
         return VG_OK; /* the circuit's own link: wan_outage's */
@@ -321,6 +319,16 @@ static int on_state(struct vg_ctx *ctx, void *state, const struct vg_event *ev,
         return res->verdict == VG_SV_TRUE ? VG_OK : pad(ctx, ev, COOKIE_DEVICE);
     case COOKIE_UP:
         return vg_incident_resolve(ctx, ev, &back);
+    case COOKIE_CHANGED: {
+        struct vg_state_req seq = {.size = sizeof(seq),
+                                   .op = VG_ST_SEQUENCE,
+                                   .name = "config",
+                                   .window_ms = cfg->config_ms,
+                                   .step = 0,
+                                   .n_steps = 2};
+
+        return vg_state_op(ctx, ev, &seq);
+    }
     case COOKIE_DEVICE:
         find_device(ctx, ev, &d);
         return decide(ctx, ev, "device", "5.2.6.4", "action:spare_dispatch",
