@@ -20,6 +20,8 @@
 
 #include <vigil/plugin.h>
 
+#include "class_common.h"
+
 const struct vg_host_api *vg_host;
 
 /* The incident call of an event comes from the on_state of its context test, always. */
@@ -65,44 +67,21 @@ static int create(struct vg_ctx *ctx, const void *config, void **state)
     return VG_OK;
 }
 
-static void member(fjson_object *o, const char *name, char *out, size_t len)
-{
-    fjson_object *v;
-
-    out[0] = '\0';
-    if (o != NULL && fjson_object_object_get_ex(o, name, &v) &&
-        fjson_object_is_type(v, fjson_type_string)) {
-        snprintf(out, len, "%s", fjson_object_get_string(v));
-    }
-}
-
 static void find_pair(struct vg_ctx *ctx, const char *server, struct pair *p)
 {
     char *text = vg_inventory_get(ctx, "databases", server);
     fjson_object *o = text != NULL ? fjson_tokener_parse(text) : NULL, *v;
 
     memset(p, 0, sizeof(*p));
-    member(o, "name", p->name, sizeof(p->name));
-    member(o, "primary", p->primary, sizeof(p->primary));
-    member(o, "standby", p->standby, sizeof(p->standby));
-    member(o, "method", p->method, sizeof(p->method));
+    cls_member(o, "name", p->name, sizeof(p->name));
+    cls_member(o, "primary", p->primary, sizeof(p->primary));
+    cls_member(o, "standby", p->standby, sizeof(p->standby));
+    cls_member(o, "method", p->method, sizeof(p->method));
     p->promote = o != NULL && fjson_object_object_get_ex(o, "promote", &v);
     if (o != NULL) {
         fjson_object_put(o);
     }
     vg_free(text);
-}
-
-static int listed(const struct vg_strlist *l, struct vg_str v)
-{
-    size_t i;
-
-    for (i = 0; v.ptr != NULL && i < l->n; i++) {
-        if (strcmp(l->items[i], v.ptr) == 0) {
-            return 1;
-        }
-    }
-    return 0;
 }
 
 /* Queue a context operation on "db_down.PAIR.SERVER". */
@@ -133,7 +112,7 @@ static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
     if (act.ptr != NULL && strcmp(act.ptr, "db.started") == 0) {
         return down_context(ctx, ev, VG_ST_CTX_DEL, &p, host.ptr, 0, COOKIE_BACK);
     }
-    if (!listed(&cfg->failures, act)) {
+    if (!cls_listed(&cfg->failures, act)) {
         return VG_OK;
     }
     other = strcasecmp(host.ptr, p.primary) == 0 ? p.standby : p.primary;

@@ -19,6 +19,8 @@
 
 #include <vigil/plugin.h>
 
+#include "class_common.h"
+
 const struct vg_host_api *vg_host;
 
 /*
@@ -68,17 +70,6 @@ static int create(struct vg_ctx *ctx, const void *config, void **state)
     return VG_OK;
 }
 
-static void member(fjson_object *o, const char *name, char *out, size_t len)
-{
-    fjson_object *v;
-
-    out[0] = '\0';
-    if (o != NULL && fjson_object_object_get_ex(o, name, &v) &&
-        fjson_object_is_type(v, fjson_type_string)) {
-        snprintf(out, len, "%s", fjson_object_get_string(v));
-    }
-}
-
 static void find_device(struct vg_ctx *ctx, const char *name, struct device *d)
 {
     char *text = vg_inventory_get(ctx, "devices", name);
@@ -86,8 +77,8 @@ static void find_device(struct vg_ctx *ctx, const char *name, struct device *d)
     int i;
 
     memset(d, 0, sizeof(*d));
-    member(o, "model", d->model, sizeof(d->model));
-    member(o, "criticality", d->criticality, sizeof(d->criticality));
+    cls_member(o, "model", d->model, sizeof(d->model));
+    cls_member(o, "criticality", d->criticality, sizeof(d->criticality));
     if (o != NULL && fjson_object_object_get_ex(o, "support", &sup)) {
         d->support = fjson_object_get(sup);
     }
@@ -107,25 +98,13 @@ static void find_device(struct vg_ctx *ctx, const char *name, struct device *d)
         fjson_object *s = fjson_object_array_get_idx(o, i), *n;
 
         if (fjson_object_object_get_ex(s, "count", &n) && fjson_object_get_int64(n) > 0) {
-            member(s, "location", d->spare, sizeof(d->spare));
+            cls_member(s, "location", d->spare, sizeof(d->spare));
         }
     }
     if (o != NULL) {
         fjson_object_put(o);
     }
     vg_free(text);
-}
-
-static int listed(const struct vg_strlist *l, struct vg_str v)
-{
-    size_t i;
-
-    for (i = 0; v.ptr != NULL && i < l->n; i++) {
-        if (strcmp(l->items[i], v.ptr) == 0) {
-            return 1;
-        }
-    }
-    return 0;
 }
 
 static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
@@ -148,7 +127,7 @@ static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
         .size = sizeof(disarm), .op = VG_ST_DISARM, .name = "unresolved", .cookie = COOKIE_BACK};
     int rc;
 
-    if (listed(&cfg->recovered, act)) {
+    if (cls_listed(&cfg->recovered, act)) {
         return vg_state_op(ctx, ev, &disarm);
     }
     rc = vg_state_op(ctx, ev, &faults);

@@ -23,6 +23,8 @@
 
 #include <vigil/plugin.h>
 
+#include "class_common.h"
+
 const struct vg_host_api *vg_host;
 
 /*
@@ -88,25 +90,9 @@ static int create(struct vg_ctx *ctx, const void *config, void **state)
     return VG_OK;
 }
 
-static int is(struct vg_str v, const char *s)
-{
-    return v.ptr != NULL && strcmp(v.ptr, s) == 0;
-}
-
 static int prefixed(struct vg_str v, const char *p)
 {
     return v.ptr != NULL && strncmp(v.ptr, p, strlen(p)) == 0;
-}
-
-static void member(fjson_object *o, const char *name, char *out, size_t len)
-{
-    fjson_object *v;
-
-    out[0] = '\0';
-    if (o != NULL && fjson_object_object_get_ex(o, name, &v) &&
-        fjson_object_is_type(v, fjson_type_string)) {
-        snprintf(out, len, "%s", fjson_object_get_string(v));
-    }
 }
 
 /* The device of the event from the inventory (all "" when it is not there). */
@@ -119,9 +105,9 @@ static void find_device(struct vg_ctx *ctx, const struct vg_event *ev, struct de
     int i;
 
     memset(d, 0, sizeof(*d));
-    member(o, "site", d->site, sizeof(d->site));
-    member(o, "role", d->role, sizeof(d->role));
-    member(o, "criticality", d->criticality, sizeof(d->criticality));
+    cls_member(o, "site", d->site, sizeof(d->site));
+    cls_member(o, "role", d->role, sizeof(d->role));
+    cls_member(o, "criticality", d->criticality, sizeof(d->criticality));
     for (i = 0; iface.ptr != NULL && o != NULL && fjson_object_object_get_ex(o, "uplinks", &up) &&
                 i < fjson_object_array_length(up);
          i++) {
@@ -163,7 +149,7 @@ static int wan_circuit(struct vg_ctx *ctx, const struct vg_event *ev)
         for (i = 0; all != NULL && i < fjson_object_array_length(all) && !found; i++) {
             char d[256];
 
-            member(fjson_object_array_get_idx(all, i), "device", d, sizeof(d));
+            cls_member(fjson_object_array_get_idx(all, i), "device", d, sizeof(d));
             found = strcasecmp(d, dev.ptr) == 0;
         }
         if (all != NULL) {
@@ -248,17 +234,17 @@ static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
     struct vg_str act = vg_event_field(ev, "event.action");
 
     (void)state;
-    if (is(act, "config.changed")) {
+    if (cls_is(act, "config.changed")) {
         /* The sequence's first step at the stage of the failures' second: one order. */
         return pad(ctx, ev, COOKIE_CHANGED);
     }
     if (wan_circuit(ctx, ev)) {
         return VG_OK; /* the circuit's own link: wan_outage's */
     }
-    if (is(act, "link.up")) {
+    if (cls_is(act, "link.up")) {
         return site_test(ctx, ev, COOKIE_SITE_UP);
     }
-    if (is(act, "device.restart") || prefixed(act, "hardware.")) {
+    if (cls_is(act, "device.restart") || prefixed(act, "hardware.")) {
         return site_test(ctx, ev, COOKIE_SITE_DEV);
     }
     /* A failure: behind a down WAN circuit? (then: how many ports? after a config change?) */

@@ -22,6 +22,8 @@
 
 #include <vigil/plugin.h>
 
+#include "class_common.h"
+
 const struct vg_host_api *vg_host;
 
 /* Every incident call is made from on_state of the event's first state operation. */
@@ -70,14 +72,10 @@ static int create(struct vg_ctx *ctx, const void *config, void **state)
     return VG_OK;
 }
 
-static int is(struct vg_str v, const char *s)
-{
-    return v.ptr != NULL && strcmp(v.ptr, s) == 0;
-}
-
 static int web_indicator(struct vg_str act)
 {
-    return is(act, "web.sqli_attempt") || is(act, "web.path_traversal") || is(act, "web.scanner");
+    return cls_is(act, "web.sqli_attempt") || cls_is(act, "web.path_traversal") ||
+           cls_is(act, "web.scanner");
 }
 
 static int system_path(const struct sw_config *cfg, struct vg_str path)
@@ -121,12 +119,12 @@ static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
         seq.cookie = COOKIE_WEB;
         return rc == VG_OK ? vg_state_op(ctx, ev, &seq) : rc;
     }
-    if (is(act, "service.failed")) {
+    if (cls_is(act, "service.failed")) {
         seq.step = 1;
         seq.cookie = COOKIE_FAILED;
         return vg_state_op(ctx, ev, &seq);
     }
-    if (is(act, "fim.changed") && system_path(cfg, vg_event_field(ev, "file.path"))) {
+    if (cls_is(act, "fim.changed") && system_path(cfg, vg_event_field(ev, "file.path"))) {
         char name[300];
         struct vg_str host = vg_event_field(ev, "host.name");
         struct vg_state_req test = {
@@ -135,7 +133,7 @@ static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
         snprintf(name, sizeof(name), "sw_attack.web.%s", host.ptr != NULL ? host.ptr : "");
         return vg_state_op(ctx, ev, &test);
     }
-    if (is(act, "audit.file_deleted") || is(act, "file.deleted")) {
+    if (cls_is(act, "audit.file_deleted") || cls_is(act, "file.deleted")) {
         struct vg_state_req count = {.size = sizeof(count),
                                      .op = VG_ST_COUNT,
                                      .name = "deletions",
@@ -166,7 +164,7 @@ static int report(struct vg_ctx *ctx, const struct vg_event *ev, int severity, c
         snprintf(key, sizeof(key), "source:%s", src.ptr);
         fjson_object_object_add(f, key, fjson_object_new_string(act.ptr ? act.ptr : ""));
     }
-    if (path.ptr != NULL && is(act, "fim.changed")) {
+    if (path.ptr != NULL && cls_is(act, "fim.changed")) {
         fjson_object_object_add(f, "changed_path", fjson_object_new_string(path.ptr));
     }
     fjson_object_object_add(f, "evidence", fjson_object_new_string(why));

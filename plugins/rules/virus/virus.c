@@ -20,6 +20,8 @@
 
 #include <vigil/plugin.h>
 
+#include "class_common.h"
+
 const struct vg_host_api *vg_host;
 
 struct virus_config {
@@ -58,11 +60,6 @@ static int create(struct vg_ctx *ctx, const void *config, void **state)
     }
     *state = (void *)(uintptr_t)config;
     return VG_OK;
-}
-
-static int is(struct vg_str v, const char *s)
-{
-    return v.ptr != NULL && strcmp(v.ptr, s) == 0;
 }
 
 /* From the inventory: the host's switch port is known (1), and its criticality. */
@@ -116,7 +113,7 @@ static int host_event(struct vg_ctx *ctx, const struct virus_config *cfg, const 
     int port = host_port(ctx, host.ptr, crit, sizeof(crit));
     int critical = strcmp(crit, "high") == 0 || strcmp(crit, "critical") == 0;
 
-    if (is(act, "malware.detected")) {
+    if (cls_is(act, "malware.detected")) {
         struct vg_step_req steps[4] = {
             {sizeof(steps[0]), VG_STEP_PENDING, "5.2.2.1", port ? "action:port_isolate" : "person",
              port ? "the inventory knows the host's switch port" : "isolate it by hand"},
@@ -130,7 +127,7 @@ static int host_event(struct vg_ctx *ctx, const struct virus_config *cfg, const 
         threat_findings(ev, "detected", findings, sizeof(findings));
         return vg_incident_upsert(ctx, ev, &req);
     }
-    if (is(act, "malware.quarantined")) {
+    if (cls_is(act, "malware.quarantined")) {
         struct vg_incident_req req = {
             .size = sizeof(req), .note = "quarantined by the anti-virus", .findings = findings};
         struct vg_resolve_req res = {.size = sizeof(res), .note = "quarantined"};
@@ -140,7 +137,7 @@ static int host_event(struct vg_ctx *ctx, const struct virus_config *cfg, const 
         rc = vg_incident_upsert(ctx, ev, &req);
         return rc == VG_OK && cfg->resolve_on_quarantine ? vg_incident_resolve(ctx, ev, &res) : rc;
     }
-    if (is(act, "malware.clean_failed")) {
+    if (cls_is(act, "malware.clean_failed")) {
         struct vg_step_req steps[2] = {
             {sizeof(steps[0]), VG_STEP_PENDING, "5.2.2.5", "leadership",
              "the anti-virus could not remove it: the leadership group, and the vendor"},
@@ -169,7 +166,7 @@ static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
     if (strcmp(cfg->mode, "host") == 0) {
         return host_event(ctx, cfg, ev);
     }
-    if (!is(vg_event_field(ev, "event.action"), "malware.detected") || host.ptr == NULL) {
+    if (!cls_is(vg_event_field(ev, "event.action"), "malware.detected") || host.ptr == NULL) {
         return VG_OK;
     }
     {

@@ -22,6 +22,8 @@
 
 #include <vigil/plugin.h>
 
+#include "class_common.h"
+
 const struct vg_host_api *vg_host;
 
 #define COOKIE_SERIOUS 1 /* the serious_after deadline */
@@ -64,30 +66,6 @@ static int create(struct vg_ctx *ctx, const void *config, void **state)
     return VG_OK;
 }
 
-static int listed(const struct vg_strlist *l, struct vg_str v)
-{
-    size_t i;
-
-    for (i = 0; v.ptr != NULL && i < l->n; i++) {
-        if (strcmp(l->items[i], v.ptr) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Copy member name of o (a string) into out, or "" when absent. */
-static void member(fjson_object *o, const char *name, char *out, size_t len)
-{
-    fjson_object *v;
-
-    out[0] = '\0';
-    if (o != NULL && fjson_object_object_get_ex(o, name, &v) &&
-        fjson_object_is_type(v, fjson_type_string)) {
-        snprintf(out, len, "%s", fjson_object_get_string(v));
-    }
-}
-
 /*
  * The circuit of device dev: on interface iface when given, else (a BGP session)
  * the device's first circuit. 0 when the inventory lists one.
@@ -114,17 +92,17 @@ static int find_circuit(struct vg_ctx *ctx, const char *dev, const char *iface, 
             fjson_object *e = fjson_object_array_get_idx(o, i);
             char d[256];
 
-            member(e, "device", d, sizeof(d));
+            cls_member(e, "device", d, sizeof(d));
             if (strcasecmp(d, dev) == 0) {
                 found = e;
             }
         }
     }
     if (found != NULL) {
-        member(found, "id", c->id, sizeof(c->id));
-        member(found, "carrier", c->carrier, sizeof(c->carrier));
-        member(found, "responsibility", c->responsibility, sizeof(c->responsibility));
-        member(found, "site", c->site, sizeof(c->site));
+        cls_member(found, "id", c->id, sizeof(c->id));
+        cls_member(found, "carrier", c->carrier, sizeof(c->carrier));
+        cls_member(found, "responsibility", c->responsibility, sizeof(c->responsibility));
+        cls_member(found, "site", c->site, sizeof(c->site));
     }
     if (o != NULL) {
         fjson_object_put(o);
@@ -135,7 +113,7 @@ static int find_circuit(struct vg_ctx *ctx, const char *dev, const char *iface, 
     }
     text = vg_inventory_get(ctx, "devices", dev);
     o = text != NULL ? fjson_tokener_parse(text) : NULL;
-    member(o, "criticality", c->criticality, sizeof(c->criticality));
+    cls_member(o, "criticality", c->criticality, sizeof(c->criticality));
     if (o != NULL) {
         fjson_object_put(o);
     }
@@ -258,10 +236,10 @@ static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
     if (iface.ptr != NULL && iface.len > 255) {
         return VG_OK;
     }
-    if (listed(&cfg->down, act)) {
+    if (cls_listed(&cfg->down, act)) {
         return circuit_down(ctx, cfg, ev, dev.ptr, iface.ptr, act.ptr);
     }
-    if (listed(&cfg->up, act)) {
+    if (cls_listed(&cfg->up, act)) {
         return circuit_up(ctx, ev, dev.ptr, iface.ptr);
     }
     return VG_OK;
