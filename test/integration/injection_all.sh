@@ -62,7 +62,7 @@ cat >"$TMP/rules/inj.json" <<JSON
   "incident": {"title": "malware on \${host.name}", "severity": "high", "class": "virus",
                "procedure": "5.2.2"},
   "actions": {"open": [
-    {"plugin": "exec", "retries": 0, "params": {"argv": ["/usr/bin/tee", "-a", "$TMP/exec.jsonl"]}},
+    {"plugin": "exec", "retries": 0, "params": {"argv": ["/bin/sh", "-c", "cat >\\"\$1/exec.\$VIGIL_INCIDENT_ID.json\\"", "sh", "$TMP"]}},
     {"plugin": "port_isolate", "retries": 0, "undo": false, "params": {"timeout": "200ms", "retries": 0}},
     {"plugin": "switch_config_restore", "retries": 0, "params": {"timeout": "200ms", "retries": 0}},
     {"plugin": "spare_dispatch", "retries": 0, "params": {"roles": [], "webhook": ["http://127.0.0.1:$hport/spare"]}},
@@ -97,17 +97,12 @@ n_events=7
 for f in pwned1 pwned2 pwned3; do
   [ ! -e "$TMP/$f" ] || fail "a payload was executed: $TMP/$f exists"
 done
-# 2. exec got each record on stdin as JSON: every line parses, the names are intact values.
-"$PY" - "$TMP/exec.jsonl" "$n_events" <<'PY' || fail "exec's stdin: $(head -c 300 "$TMP/exec.jsonl")"
-import json, sys
-# The records follow each other without a separator: decode them one after the other.
-text = open(sys.argv[1], encoding="utf-8", errors="surrogateescape").read()
-dec, recs, pos = json.JSONDecoder(), [], 0
-while pos < len(text):
-    r, pos = dec.raw_decode(text, pos)
-    recs.append(r)
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
+# 2. exec got each record on stdin as JSON: each parses, the names are intact values.
+"$PY" - "$TMP" "$n_events" <<'PY' || fail "exec's stdin: $(ls "$TMP")"
+import glob, json, sys
+# One file per call (the calls of different incidents run at once on two workers).
+recs = [json.load(open(f, encoding="utf-8", errors="surrogateescape"))
+        for f in glob.glob(sys.argv[1] + "/exec.*.json")]
 assert len(recs) == int(sys.argv[2]), len(recs)
 names = {r["incident"]["key"]["host.name"] for r in recs}
 assert any(n.startswith("x\nBcc:") for n in names), names
