@@ -3,7 +3,8 @@
  * vigilctl: the operator's and rule author's tool. parse prints the
  * normalized event of each line; rule lint loads rules, plugins and templates
  * exactly as vigild does and reports every error; incidents and stats read
- * what a running vigild keeps in Redis.
+ * what a running vigild keeps in Redis; report writes the risk review of a
+ * period from it and check the preparedness of an inventory.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,7 +21,9 @@
 #include "event.h"
 #include "incident.h"
 #include "input.h"
+#include "inventory.h"
 #include "normalize.h"
+#include "report.h"
 #include "ruletest.h"
 #include "session.h"
 #include "store.h"
@@ -55,6 +58,16 @@ static void usage(FILE *f)
             "                                 opens a new incident); recorded in the history\n"
             "  incidents note ID [--by NAME] TEXT...   add a note to the history\n"
             "  stats                          counters of the running vigild instances\n"
+            "  report [--from TIME] [--to TIME] [--format md|json] [--top N]\n"
+            "        the risk review (procedure 5.1) of the incidents first seen in\n"
+            "        [--from, --to): by class and severity, times to acknowledge and resolve,\n"
+            "        top devices and sources, action success rates, steps still open,\n"
+            "        incidents under 5.3 (see vigilctl report --help)\n"
+            "  check [--inventory FILE] [--format md|json]\n"
+            "        preparedness (5.2.3.1, 5.2.4.1, 5.2.6.1): database pairs without a standby\n"
+            "        or promote/check commands, devices without a spare of their model,\n"
+            "        systems without a backup schedule, circuits without a carrier contact;\n"
+            "        exit status 0 when nothing is missing, 1 otherwise\n"
             "  trap-handle [--target ADDR] [--community C]\n"
             "        an snmptrapd traphandle: read one trap from stdin (snmptrapd's handler\n"
             "        input) and send it to vigild's trap port as SNMPv2c with\n"
@@ -84,6 +97,11 @@ struct ctl {
     const char *target;    /* trap-handle --target */
     const char *community; /* trap-handle --community */
     long limit;            /* incidents list --limit */
+    const char *from;      /* report --from */
+    const char *to;        /* report --to */
+    const char *format;    /* report and check --format */
+    const char *inventory; /* check --inventory */
+    long top;              /* report --top */
 };
 
 enum {
@@ -102,6 +120,11 @@ enum {
     OPT_TARGET,
     OPT_SUMMARY,
     OPT_COMMUNITY,
+    OPT_FROM,
+    OPT_TO,
+    OPT_FORMAT,
+    OPT_TOP,
+    OPT_INVENTORY,
 };
 
 static const struct option long_opts[] = {
@@ -121,6 +144,11 @@ static const struct option long_opts[] = {
     {"by", required_argument, NULL, OPT_BY},
     {"target", required_argument, NULL, OPT_TARGET},
     {"community", required_argument, NULL, OPT_COMMUNITY},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"to", required_argument, NULL, OPT_TO},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"top", required_argument, NULL, OPT_TOP},
+    {"inventory", required_argument, NULL, OPT_INVENTORY},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -610,6 +638,144 @@ static int cmd_stats(struct ctl *x)
     return 0;
 }
 
+static const char report_help[] =
+    "usage: vigilctl [--redis URL] [--prefix P] report [--from TIME] [--to TIME]\n"
+    "                [--format md|json] [--top N]\n"
+    "\n"
+    "The input of the periodic risk review (procedure 5.1): every incident first seen in\n"
+    "[--from, --to), found through the record stream and the open index of the Redis vigild\n"
+    "uses, with\n"
+    "  - the incidents by class and severity (and by status),\n"
+    "  - time to acknowledge (the first 'vigilctl incidents ack') and to resolve (its\n"
+    "    recovery, or an operator's resolve or close), from the first event,\n"
+    "  - the top devices (host.name) and sources (source.ip, and the sources a class plugin\n"
+    "    recorded in the findings),\n"
+    "  - action success rates per action plugin (ok, failed, timeout, skipped),\n"
+    "  - the playbook steps still open (pending, or failed and handed to a person),\n"
+    "  - the incidents under 5.3 (a registered product's host).\n"
+    "\n"
+    "  --from TIME      start of the period (default: 30 days before --to)\n"
+    "  --to TIME       end of the period, not included (default: now)\n"
+    "                  TIME: RFC 3339 (2026-03-01T08:00:00Z), a date (2026-03-01, midnight\n"
+    "                  UTC), now, or a duration before now (30d, 12h)\n"
+    "  --format F      md (Markdown, default) or json (docs/operations.md has its shape)\n"
+    "  --top N         devices and sources listed (default 10)\n"
+    "Exit status 0, 1 when Redis cannot be read, 2 on a usage error.\n";
+
+static const char check_help[] =
+    "usage: vigilctl check [--inventory FILE] [--format md|json]\n"
+    "\n"
+    "The preparedness check of an inventory (schemas/inventory.schema.json):\n"
+    "  - database pairs without a standby, a promote or a check command (5.2.4.1, 5.2.4.2),\n"
+    "  - devices with no spare of their model in stock (spares with count > 0; 5.2.6.1),\n"
+    "  - systems without a backup schedule (backup.interval): hosts, devices whose role names\n"
+    "    a server, database pairs (5.2.3.1, 5.2.4.1),\n"
+    "  - circuits without a carrier contact (phone, e-mail, URL or API; 5.2.5.4).\n"
+    "\n"
+    "  --inventory FILE the inventory (default: the one of the config given with -c)\n"
+    "  --format F       md (Markdown, default) or json (docs/operations.md has its shape)\n"
+    "Exit status 0 when nothing is missing, 1 when something is, 2 when the inventory\n"
+    "cannot be loaded or on a usage error.\n";
+
+/* --format md|json: REPORT_MD or REPORT_JSON, or -1 with a message. */
+static int report_format(const struct ctl *x)
+{
+    if (x->format == NULL || strcmp(x->format, "md") == 0) {
+        return REPORT_MD;
+    }
+    if (strcmp(x->format, "json") == 0) {
+        return REPORT_JSON;
+    }
+    fprintf(stderr, "vigilctl: --format must be md or json, not \"%s\"\n", x->format);
+    return -1;
+}
+
+/* report: the risk review of the incidents first seen in [--from, --to). */
+static int cmd_report(struct ctl *x, int argc)
+{
+    struct report_opts o = {.now_ms = time_now_ms(), .top = (size_t)x->top};
+    struct report *r = NULL;
+    struct sbuf out = {0};
+    struct store *st;
+    int format = report_format(x);
+    int rc;
+
+    if (format < 0) {
+        return 2;
+    }
+    if (argc != 0) {
+        fputs(report_help, stderr);
+        return 2;
+    }
+    o.to_ms = o.now_ms;
+    if (x->to != NULL && report_parse_time(x->to, o.now_ms, &o.to_ms) != 0) {
+        fprintf(stderr, "vigilctl: --to \"%s\" is not a time (see vigilctl report --help)\n",
+                x->to);
+        return 2;
+    }
+    o.from_ms = o.to_ms - 30LL * 86400000;
+    if (x->from != NULL && report_parse_time(x->from, o.now_ms, &o.from_ms) != 0) {
+        fprintf(stderr, "vigilctl: --from \"%s\" is not a time (see vigilctl report --help)\n",
+                x->from);
+        return 2;
+    }
+    if (o.from_ms >= o.to_ms) {
+        fprintf(stderr, "vigilctl: --from must be before --to\n");
+        return 2;
+    }
+    st = connect_redis(x);
+    if (st == NULL) {
+        return 1;
+    }
+    rc = report_collect(st, x->c.prefix, &o, &r);
+    if (rc != VG_OK) {
+        fprintf(stderr, "vigilctl: Redis failed: %s\n", store_error(st));
+    } else {
+        report_write(r, format, &out);
+        fwrite(out.buf ? out.buf : "", 1, out.len, stdout);
+    }
+    sbuf_free(&out);
+    report_free(r);
+    store_close(st);
+    return rc == VG_OK ? 0 : 1;
+}
+
+/* check: what the inventory lacks for the procedure's preparedness steps. */
+static int cmd_check(struct ctl *x, int argc)
+{
+    const char *path = x->inventory != NULL ? x->inventory : x->c.inventory;
+    struct diag diag = {0};
+    struct sbuf out = {0};
+    struct inventory *inv;
+    int format = report_format(x);
+    size_t missing;
+
+    if (format < 0) {
+        return 2;
+    }
+    if (argc != 0) {
+        fputs(check_help, stderr);
+        return 2;
+    }
+    if (path == NULL) {
+        fprintf(stderr, "vigilctl: check needs --inventory FILE (or a config naming one)\n");
+        return 2;
+    }
+    inv = inventory_load(path, &diag);
+    if (inv == NULL) {
+        print_diag(&diag);
+        fprintf(stderr, "vigilctl: cannot load the inventory %s\n", path);
+        diag_free(&diag);
+        return 2;
+    }
+    missing = report_check(inv, path, format, &out);
+    fwrite(out.buf ? out.buf : "", 1, out.len, stdout);
+    sbuf_free(&out);
+    inventory_free(inv);
+    diag_free(&diag);
+    return missing > 0 ? 1 : 0;
+}
+
 /* --redis, --prefix and --state-dir, taken before or after the command. */
 static void redis_opt(struct ctl *x, int ch, const char *arg)
 {
@@ -708,6 +874,25 @@ int main(int argc, char **argv)
             case OPT_COMMUNITY:
                 x.community = optarg;
                 break;
+            case OPT_FROM:
+                x.from = optarg;
+                break;
+            case OPT_TO:
+                x.to = optarg;
+                break;
+            case OPT_FORMAT:
+                x.format = optarg;
+                break;
+            case OPT_INVENTORY:
+                x.inventory = optarg;
+                break;
+            case OPT_TOP:
+                x.top = strtol(optarg, NULL, 10);
+                if (x.top <= 0) {
+                    fprintf(stderr, "vigilctl: --top must be a positive number\n");
+                    goto out;
+                }
+                break;
             case OPT_YEAR:
                 x.year = (int)strtol(optarg, NULL, 10);
                 if (x.year < 1970 || x.year > 9999) {
@@ -728,7 +913,13 @@ int main(int argc, char **argv)
                 redis_opt(&x, ch, optarg);
                 break;
             case 'h':
-                usage(stdout);
+                if (strcmp(cmd, "report") == 0) {
+                    fputs(report_help, stdout);
+                } else if (strcmp(cmd, "check") == 0) {
+                    fputs(check_help, stdout);
+                } else {
+                    usage(stdout);
+                }
                 rc = 0;
                 goto out;
             default:
@@ -754,6 +945,10 @@ int main(int argc, char **argv)
             rc = cmd_stats(&x);
         } else if (strcmp(cmd, "trap-handle") == 0) {
             rc = cmd_trap_handle(&x, sub_argc);
+        } else if (strcmp(cmd, "report") == 0) {
+            rc = cmd_report(&x, sub_argc);
+        } else if (strcmp(cmd, "check") == 0) {
+            rc = cmd_check(&x, sub_argc);
         } else {
             fprintf(stderr, "vigilctl: unknown command \"%s\"; see vigilctl --help\n", cmd);
         }
