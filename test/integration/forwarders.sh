@@ -38,7 +38,7 @@ udp_bound() { grep -qi "^ *[0-9]*: 0100007F:$(printf '%04X' "$1") " /proc/net/ud
 start_vigild() { # start_vigild NAME: stdout to $TMP/NAME.out, stderr to $TMP/NAME.err
   local name=$1
   "$VIGILD" --state-dir "$TMP/state" --listen-udp "127.0.0.1:$vport" \
-    --listen-tcp "127.0.0.1:$vport" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    --listen-tcp "127.0.0.1:$vport" --rules "$SRC/rules" --rules "$SRC/test/data/rules-ssh" >"$TMP/$name.out" 2>"$TMP/$name.err" &
   VPID=$!
   pids+=("$VPID")
   wait_for 30 grep -q "running with" "$TMP/$name.err" || fail "vigild ($name) did not start"
@@ -134,7 +134,7 @@ EOF
   start_vigild v2
   wait_for 60 ssh_count "$TMP/v2.out" 5 || fail "queued lines not delivered after vigild restart"
   ssh_count "$TMP/v2.out" 4 || fail "no count 4 after restart"
-  if grep -q '"transition":"open".*"class":"hacker_attack"' "$TMP/v2.out"; then
+  if grep -q '"transition":"open".*"name":"ssh-password-failures"' "$TMP/v2.out"; then
     fail "a new ssh incident was opened instead of continuing $ssh_id"
   fi
 

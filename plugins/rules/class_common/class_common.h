@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Small helpers shared by the incident-class rule plugins (wan_outage,
- * lan_outage, device_failure, virus, database, sw_attack), compiled into each:
+ * Small helpers shared by the incident-class rule plugins (hacker_attack,
+ * wan_outage, lan_outage, device_failure, virus, database, sw_attack), compiled
+ * into each:
  * reading the inventory's JSON entries and testing an event's action. Not a
  * plugin (no CMakeLists.txt here).
  */
