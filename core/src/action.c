@@ -660,6 +660,45 @@ out:
     sbuf_free(&who);
 }
 
+/* The severity (1..5) of the call's incident as its record says, 0 when unknown. */
+static int call_severity(const struct vg_action_call *c)
+{
+    fjson_object *rec = fjson_tokener_parse(c->json);
+    fjson_object *inc, *v;
+    int sev = 0;
+
+    if (rec != NULL && fjson_object_object_get_ex(rec, "incident", &inc) &&
+        fjson_object_object_get_ex(inc, "severity", &v) &&
+        fjson_object_is_type(v, fjson_type_string)) {
+        sev = rule_severity_parse(fjson_object_get_string(v));
+    }
+    if (rec != NULL) {
+        fjson_object_put(rec);
+    }
+    return sev;
+}
+
+/* A call not run, for why (JSON-safe text): a "skipped" history entry, logged and counted. */
+static void skip(struct dispatcher *d, struct store *st, const struct vg_action_call *c,
+                 const char *why)
+{
+    const struct rule_action *a = c->a;
+    char ts[40];
+    char *entry;
+
+    time_format_ms(time_now_ms(), ts, sizeof(ts));
+    entry = xasprintf("{\"@timestamp\":\"%s\",\"type\":\"action\",\"action\":\"%s\","
+                      "\"transition\":\"%s\"%s%s%s,\"status\":\"skipped\",\"reason\":\"%s\"}",
+                      ts, plugin_name(c), tr_names[c->transition],
+                      a->step != NULL ? ",\"step\":\"" : "", a->step != NULL ? a->step : "",
+                      a->step != NULL ? "\"" : "", why);
+    incident_add_history(st, d->prefix, c->incident_id, entry, strlen(entry));
+    free(entry);
+    log_msg(VG_LOG_INFO, "action %s (%s) for incident %s on %s: %s: skipped", plugin_name(c),
+            a->rule->name, c->incident_id, tr_names[c->transition], why);
+    count(d, &d->n.skipped);
+}
+
 static void run_call(struct dispatcher *d, struct store *st, struct vg_action_call *c)
 {
     const struct rule_action *a = c->a;
@@ -691,21 +730,18 @@ static void run_call(struct dispatcher *d, struct store *st, struct vg_action_ca
         count(d, &d->n.deduped);
         goto out;
     }
+    if (a->min_severity > 0 && !c->undo && call_severity(c) < a->min_severity) {
+        /* Below the entry's min_severity (e.g. the leadership told of serious ones only). */
+        char why[80];
+
+        snprintf(why, sizeof(why), "the incident is less severe than %s",
+                 rule_severity_name(a->min_severity));
+        skip(d, st, c, why);
+        goto out;
+    }
     if (a->step != NULL && !c->undo && step_not_applicable(d, st, c)) {
         /* The rule's findings ruled the step out (ours, not the carrier's): not run. */
-        char ts[40];
-        char *entry;
-
-        time_format_ms(time_now_ms(), ts, sizeof(ts));
-        entry = xasprintf("{\"@timestamp\":\"%s\",\"type\":\"action\",\"action\":\"%s\","
-                          "\"transition\":\"%s\",\"step\":\"%s\",\"status\":\"skipped\","
-                          "\"reason\":\"the step is not applicable to this incident\"}",
-                          ts, plugin_name(c), tr_names[c->transition], a->step);
-        incident_add_history(st, d->prefix, c->incident_id, entry, strlen(entry));
-        free(entry);
-        log_msg(VG_LOG_INFO, "action %s (%s) for incident %s: step %s is not applicable: skipped",
-                plugin_name(c), a->rule->name, c->incident_id, a->step);
-        count(d, &d->n.skipped);
+        skip(d, st, c, "the step is not applicable to this incident");
         goto out;
     }
     if (rate_wait(d, a)) {

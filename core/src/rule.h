@@ -52,6 +52,7 @@ struct rule_action {
     int rate_count;          /* rate_limit.count: calls per rate_per_ms (0: no limit) */
     int64_t rate_per_ms;     /* rate_limit.per */
     int undo;                /* 0: never run the plugin's inverse; 1: run it (the default) */
+    int min_severity;        /* run only for incidents this severe or more (0: any) */
     void *undo_instance;     /* the inverse plugin's instance (same params), or NULL */
     int transition;          /* enum vg_transition it is listed under */
     size_t index;            /* position in that transition's list */

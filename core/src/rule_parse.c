@@ -494,7 +494,7 @@ static void parse_rate_limit(struct rule_loader *l, fjson_object *o, struct rule
 static void parse_action(struct rule_loader *l, fjson_object *o, struct rule_action *a)
 {
     static const char *const keys[] = {"plugin",  "params",     "step", "timeout",
-                                       "retries", "rate_limit", "undo"};
+                                       "retries", "rate_limit", "undo", "min_severity"};
     char qb[QUOTE_BUF_BYTES];
     fjson_object *v;
 
@@ -551,6 +551,19 @@ static void parse_action(struct rule_loader *l, fjson_object *o, struct rule_act
             rule_json_fail(l, "must be true or false");
         } else {
             a->undo = fjson_object_get_boolean(v) ? 1 : 0;
+        }
+        rule_json_path_pop(l, mark);
+    }
+    if (rule_json_member(o, "min_severity", &v)) {
+        size_t mark = rule_json_path_key(l, "min_severity");
+        const char *s = rule_json_want_str(l, v);
+
+        if (s != NULL) {
+            a->min_severity = rule_severity_parse(s);
+            if (a->min_severity == 0) {
+                rule_json_fail(l, "unknown severity %s (info, low, medium, high or critical)",
+                               rule_json_quote(qb, sizeof(qb), s));
+            }
         }
         rule_json_path_pop(l, mark);
     }

@@ -220,7 +220,7 @@ cat >"$TMP/bad.json" <<'JSON'
 {"rules": [{"name": "b", "plugin": "single", "match": {"event.action": ["x"]},
   "incident": {"title": "x", "severity": "low", "class": "generic", "procedure": "-"},
   "actions": {"open": [{"plugin": "exec", "step": "5.2", "rate_limit": {"count": 0},
-                        "retries": 99, "params": {"argv": ["true"]}}]}}]}
+                        "retries": 99, "min_severity": "severe", "params": {"argv": ["true"]}}]}}]}
 JSON
 if "$VIGILD" --check --rules "$TMP/bad.json" --plugins "$BUILD/plugins" 2>"$TMP/bad.err"; then
   fail "bad action entry accepted"
@@ -228,4 +228,6 @@ fi
 grep -q 'actions.open\[0\].step: "5.2" is not a playbook step' "$TMP/bad.err" || fail "step error: $(cat "$TMP/bad.err")"
 grep -q 'actions.open\[0\].rate_limit.count: must be an integer from 1 to 1000000' "$TMP/bad.err" || fail "rate_limit error: $(cat "$TMP/bad.err")"
 grep -q 'actions.open\[0\].retries: must be an integer from 0 to 20' "$TMP/bad.err" || fail "retries error: $(cat "$TMP/bad.err")"
+grep -q 'actions.open\[0\].min_severity: unknown severity "severe"' "$TMP/bad.err" ||
+  fail "min_severity error: $(cat "$TMP/bad.err")"
 echo "dispatch: ok"

@@ -420,7 +420,9 @@ restart)
     fail "stats not published"
   wait_for 20 bash -c "'$VIGILCTL' --state-dir '$TMP/state' stats | grep -q '\"routed\":\(7\|[89]\|[1-9][0-9]\)[,}]'" ||
     fail "the window events were not routed: $("$VIGILCTL" --state-dir "$TMP/state" stats)"
-  id=$(grep -o '"id":"[0-9a-f]*-1"' "$TMP/k1.out" | head -1 | cut -d'"' -f4)
+  id=$(grep '"transition":"open".*"source.ip":"192.0.2.66".*"name":"ssh-password-failures"' \
+    "$TMP/k1.out" | grep -o '"id":"[0-9a-f]*-1"' | head -1 | cut -d'"' -f4)
+  [ -n "$id" ] || fail "no ssh incident of 192.0.2.66 before the kill: $(cat "$TMP/k1.out")"
   rpid=$(pgrep -f "redis-server.*$TMP/state/redis" | head -1)
   kill -KILL "$VPID"; wait "$VPID" 2>/dev/null || true
   # Its redis-server follows it (parent-death signal) and writes its AOF on the way out.
