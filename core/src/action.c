@@ -315,14 +315,26 @@ static void load_prior(struct dispatcher *d, struct store *st, struct vg_action_
     sbuf_free(&k);
 }
 
-/* 1 when the incident's playbook marks the call's step not applicable (ABI 1.3). */
-static int step_not_applicable(struct dispatcher *d, struct store *st,
-                               const struct vg_action_call *c)
+/* Why a call's step keeps it from running (step_bar). */
+enum {
+    STEP_OPEN = 0, /* pending, failed or unknown: run */
+    STEP_NA = 1,   /* not applicable (ABI 1.3): the findings ruled it out */
+    STEP_DONE = 2, /* done already (by an earlier action, or by vigil) */
+};
+
+/*
+ * Whether the incident's playbook bars the call: its step not applicable, or,
+ * for an update or escalate, done already (by the open's call, which ran before
+ * it on the incident's lane: no second spare for one fault). An open's call runs
+ * for a done step (events may have outrun the action queue, as in a replay), and
+ * a resolve's or close's too (it reports the end: the carrier's ticket updated).
+ */
+static int step_bar(struct dispatcher *d, struct store *st, const struct vg_action_call *c)
 {
     struct sbuf k = {0};
     redisReply *r = NULL;
     fjson_object *pb = NULL;
-    int na = 0;
+    int bar = STEP_OPEN;
     int i;
 
     if (inc_key(d, c->incident_id, "", &k) == 0) {
@@ -337,11 +349,19 @@ static int step_not_applicable(struct dispatcher *d, struct store *st,
                 i < fjson_object_array_length(pb);
          i++) {
         fjson_object *step = fjson_object_array_get_idx(pb, i), *v;
+        const char *status;
 
-        if (fjson_object_object_get_ex(step, "step", &v) &&
-            strcmp(fjson_object_get_string(v), c->a->step) == 0 &&
-            fjson_object_object_get_ex(step, "status", &v)) {
-            na = strcmp(fjson_object_get_string(v), "not_applicable") == 0;
+        if (!fjson_object_object_get_ex(step, "step", &v) ||
+            strcmp(fjson_object_get_string(v), c->a->step) != 0 ||
+            !fjson_object_object_get_ex(step, "status", &v)) {
+            continue;
+        }
+        status = fjson_object_get_string(v);
+        if (strcmp(status, "not_applicable") == 0) {
+            bar = STEP_NA;
+        } else if (strcmp(status, "done") == 0 &&
+                   (c->transition == VG_TR_UPDATE || c->transition == VG_TR_ESCALATE)) {
+            bar = STEP_DONE;
         }
     }
     if (pb != NULL) {
@@ -351,7 +371,7 @@ static int step_not_applicable(struct dispatcher *d, struct store *st,
         freeReplyObject(r);
     }
     sbuf_free(&k);
-    return na;
+    return bar;
 }
 
 /* Wait for the entry's rate limit; 1 when it made the call wait. */
@@ -739,10 +759,16 @@ static void run_call(struct dispatcher *d, struct store *st, struct vg_action_ca
         skip(d, st, c, why);
         goto out;
     }
-    if (a->step != NULL && !c->undo && step_not_applicable(d, st, c)) {
-        /* The rule's findings ruled the step out (ours, not the carrier's): not run. */
-        skip(d, st, c, "the step is not applicable to this incident");
-        goto out;
+    if (a->step != NULL && !c->undo) {
+        int bar = step_bar(d, st, c);
+
+        if (bar != STEP_OPEN) {
+            /* Ruled out by the findings (ours, not the carrier's), or done already. */
+            skip(d, st, c,
+                 bar == STEP_NA ? "the step is not applicable to this incident"
+                                : "the step is done already");
+            goto out;
+        }
     }
     if (rate_wait(d, a)) {
         count(d, &d->n.limited);

@@ -44,7 +44,7 @@ struct dispatcher_counts {
     uint64_t retried;   /* attempts after a first one */
     uint64_t abandoned; /* calls that did not return by their deadline */
     uint64_t limited;   /* calls delayed by their rate limit */
-    uint64_t skipped;   /* calls not run: the playbook marks their step not applicable */
+    uint64_t skipped;   /* calls not run: step not applicable or done, or below min_severity */
     uint64_t rejected;  /* event values refused by vg_value_check() */
 };
 

@@ -224,7 +224,8 @@ static void test_once(void)
     h = history(st, id);
     CU_ASSERT_PTR_NOT_NULL(strstr(h, "\"step\":\"5.2.2.1\",\"status\":\"ok\""));
     free(h);
-    /* A different occurrence (an update with count 2) is a new key: it runs. */
+    /* A different occurrence (an update with count 2) is a new key, but its step is done
+     * already: skipped (no second spare for one fault), and the history says why. */
     sbuf_reset(&rec);
     sbuf_printf(&rec,
                 "{\"transition\":\"update\",\"incident\":{\"id\":\"%s\",\"severity\":\"high\","
@@ -232,7 +233,22 @@ static void test_once(void)
                 id);
     CU_ASSERT_EQUAL(dispatcher_submit(d1, a, VG_TR_UPDATE, id, rec.buf, rec.len, NULL, 0), 0);
     dispatcher_drain(d1);
-    CU_ASSERT_EQUAL(lines_with(file, "test_on update"), 1);
+    CU_ASSERT_EQUAL(lines_with(file, "test_on update"), 0);
+    dispatcher_counts(d1, &c1);
+    CU_ASSERT_EQUAL(c1.skipped, 1);
+    h = history(st, id);
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(h, "\"status\":\"skipped\",\"reason\":\"the step is done already\""));
+    free(h);
+    /* A resolve reports the end (a ticket updated): it runs for a done step. */
+    sbuf_reset(&rec);
+    sbuf_printf(&rec,
+                "{\"transition\":\"resolve\",\"incident\":{\"id\":\"%s\",\"severity\":\"high\","
+                "\"key\":{\"host.name\":\"pc1\"},\"count\":2}}",
+                id);
+    CU_ASSERT_EQUAL(dispatcher_submit(d1, a, VG_TR_RESOLVE, id, rec.buf, rec.len, NULL, 0), 0);
+    dispatcher_drain(d1);
+    CU_ASSERT_EQUAL(lines_with(file, "test_on resolve"), 1);
     dispatcher_free(d1);
     dispatcher_free(d2);
     sbuf_free(&rec);
