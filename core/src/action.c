@@ -352,8 +352,10 @@ static int step_bar(struct dispatcher *d, struct store *st, const struct vg_acti
         const char *status;
 
         if (!fjson_object_object_get_ex(step, "step", &v) ||
+            !fjson_object_is_type(v, fjson_type_string) ||
             strcmp(fjson_object_get_string(v), c->a->step) != 0 ||
-            !fjson_object_object_get_ex(step, "status", &v)) {
+            !fjson_object_object_get_ex(step, "status", &v) ||
+            !fjson_object_is_type(v, fjson_type_string)) {
             continue;
         }
         status = fjson_object_get_string(v);
@@ -698,13 +700,21 @@ static int call_severity(const struct vg_action_call *c)
     return sev;
 }
 
-/* A call not run, for why (JSON-safe text): a "skipped" history entry, logged and counted. */
+/*
+ * A call not run, for why (JSON-safe text): a "skipped" history entry and the
+ * idempotency key set to "skipped" (a re-delivered call is not decided again),
+ * written by the finish script without touching the step; logged and counted.
+ */
 static void skip(struct dispatcher *d, struct store *st, const struct vg_action_call *c,
-                 const char *why)
+                 const struct sbuf *idem, const char *why)
 {
     const struct rule_action *a = c->a;
-    char ts[40];
+    struct sbuf k[4] = {{0}};
+    char ts[40], keep_s[48], histmax_s[16], keep_for[24];
+    const char *argv[18];
     char *entry;
+    redisReply *r;
+    size_t i;
 
     time_format_ms(time_now_ms(), ts, sizeof(ts));
     entry = xasprintf("{\"@timestamp\":\"%s\",\"type\":\"action\",\"action\":\"%s\","
@@ -712,8 +722,44 @@ static void skip(struct dispatcher *d, struct store *st, const struct vg_action_
                       ts, plugin_name(c), tr_names[c->transition],
                       a->step != NULL ? ",\"step\":\"" : "", a->step != NULL ? a->step : "",
                       a->step != NULL ? "\"" : "", why);
-    incident_add_history(st, d->prefix, c->incident_id, entry, strlen(entry));
+    if (inc_key(d, c->incident_id, "", &k[0]) == 0 &&
+        inc_key(d, c->incident_id, ":history", &k[1]) == 0 &&
+        inc_key(d, c->incident_id, ":results", &k[2]) == 0 &&
+        inc_key(d, c->incident_id, ":undo", &k[3]) == 0) {
+        snprintf(histmax_s, sizeof(histmax_s), "%d", INCIDENT_HISTORY_MAX);
+        snprintf(keep_s, sizeof(keep_s), "skipped:%s", ts);
+        snprintf(keep_for, sizeof(keep_for), "%" PRId64, d->cfg.keep_ms);
+        for (i = 0; i < 4; i++) {
+            argv[i] = k[i].buf;
+        }
+        argv[4] = idem->buf;
+        argv[5] = entry;
+        argv[6] = histmax_s;
+        argv[7] = ""; /* no step change */
+        argv[8] = "";
+        argv[9] = "";
+        argv[10] = ts;
+        argv[11] = "{}";
+        argv[12] = "";
+        argv[13] = keep_s;
+        argv[14] = keep_for;
+        argv[15] = "";
+        argv[16] = "";
+        argv[17] = "";
+        r = store_eval(st, &finish_script, 5, 18, argv, NULL);
+        if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+            log_msg(VG_LOG_ERR, "cannot record the skipped action %s for incident %s in Redis: %s",
+                    plugin_name(c), c->incident_id,
+                    r != NULL && r->type == REDIS_REPLY_ERROR ? r->str : store_error(st));
+        }
+        if (r != NULL) {
+            freeReplyObject(r);
+        }
+    }
     free(entry);
+    for (i = 0; i < 4; i++) {
+        sbuf_free(&k[i]);
+    }
     log_msg(VG_LOG_INFO, "action %s (%s) for incident %s on %s: %s: skipped", plugin_name(c),
             a->rule->name, c->incident_id, tr_names[c->transition], why);
     count(d, &d->n.skipped);
@@ -756,7 +802,7 @@ static void run_call(struct dispatcher *d, struct store *st, struct vg_action_ca
 
         snprintf(why, sizeof(why), "the incident is less severe than %s",
                  rule_severity_name(a->min_severity));
-        skip(d, st, c, why);
+        skip(d, st, c, &idem, why);
         goto out;
     }
     if (a->step != NULL && !c->undo) {
@@ -764,7 +810,7 @@ static void run_call(struct dispatcher *d, struct store *st, struct vg_action_ca
 
         if (bar != STEP_OPEN) {
             /* Ruled out by the findings (ours, not the carrier's), or done already. */
-            skip(d, st, c,
+            skip(d, st, c, &idem,
                  bar == STEP_NA ? "the step is not applicable to this incident"
                                 : "the step is done already");
             goto out;

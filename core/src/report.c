@@ -9,6 +9,7 @@
  */
 #include "report.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <libfastjson/json.h>
 #include <stdio.h>
@@ -215,11 +216,12 @@ static void group_add(struct group *g, const struct rinc *x)
     g->n++;
     g->by_sev[x->sev >= 1 && x->sev <= 5 ? x->sev : 0]++;
     g->by_status[status_index(x->status)]++;
+    /* Times are within [0, REPORT_MAX_MS]: no overflow; a time before the first event is 0. */
     if (x->ack_ms >= 0) {
-        durs_add(&g->ack, x->ack_ms - x->first_ms);
+        durs_add(&g->ack, x->ack_ms > x->first_ms ? x->ack_ms - x->first_ms : 0);
     }
     if (x->res_ms >= 0) {
-        durs_add(&g->res, x->res_ms - x->first_ms);
+        durs_add(&g->res, x->res_ms > x->first_ms ? x->res_ms - x->first_ms : 0);
     }
 }
 
@@ -508,11 +510,22 @@ static fjson_object *hash_json(const redisReply *h, const char *name)
     return v != NULL ? parse_json(v->str, v->len) : NULL;
 }
 
+/* A time in ms from a hash field; -1 when absent or not a time from 1970 to year 9999. */
 static int64_t hash_ms(const redisReply *h, const char *name)
 {
     const redisReply *v = hash_val(h, name);
+    char *end;
+    long long t;
 
-    return v != NULL && v->len > 0 ? strtoll(v->str, NULL, 10) : -1;
+    if (v == NULL || v->len == 0 || v->str == NULL) {
+        return -1;
+    }
+    errno = 0;
+    t = strtoll(v->str, &end, 10);
+    if (errno != 0 || end == v->str || *end != '\0' || t < 0 || t > REPORT_MAX_MS) {
+        return -1;
+    }
+    return t;
 }
 
 /* A name list without repeats (the devices or sources of one incident). */
@@ -981,21 +994,24 @@ static int64_t median(const struct durs *d)
     if (d->n == 0) {
         return -1;
     }
-    return d->n % 2 == 1 ? d->v[d->n / 2] : (d->v[d->n / 2 - 1] + d->v[d->n / 2]) / 2;
+    /* Halves first: two durations near INT64_MAX do not overflow. */
+    return d->n % 2 == 1 ? d->v[d->n / 2]
+                         : d->v[d->n / 2 - 1] / 2 + d->v[d->n / 2] / 2 +
+                               (d->v[d->n / 2 - 1] % 2 + d->v[d->n / 2] % 2) / 2;
 }
 
 static int64_t mean(const struct durs *d)
 {
-    int64_t sum = 0;
+    double sum = 0; /* a double: a sum of many long durations does not overflow */
     size_t i;
 
     if (d->n == 0) {
         return -1;
     }
     for (i = 0; i < d->n; i++) {
-        sum += d->v[i];
+        sum += (double)d->v[i];
     }
-    return sum / (int64_t)d->n;
+    return (int64_t)(sum / (double)d->n);
 }
 
 static int64_t dmax(const struct durs *d)
@@ -1394,7 +1410,9 @@ static void write_md(const struct report *r, struct sbuf *b)
                     sbuf_adds(b, "| incident | class | status | open steps |\n"
                                  "| --- | --- | --- | --- |\n");
                 }
-                sbuf_printf(b, "| %s | ", x->id);
+                sbuf_adds(b, "| ");
+                md_cell(b, x->id);
+                sbuf_adds(b, " | ");
                 md_cell(b, x->class);
                 sbuf_adds(b, " | ");
                 md_cell(b, x->status);
@@ -1431,7 +1449,9 @@ static void write_md(const struct report *r, struct sbuf *b)
             sbuf_adds(b, "| incident | class | severity | title | products | 5.3.1 | 5.3.2 |\n"
                          "| --- | --- | --- | --- | --- | --- | --- |\n");
         }
-        sbuf_printf(b, "| %s | ", x->id);
+        sbuf_adds(b, "| ");
+        md_cell(b, x->id);
+        sbuf_adds(b, " | ");
         md_cell(b, x->class);
         sbuf_printf(b, " | %s | ", rule_severity_name(x->sev));
         md_cell(b, x->title);
@@ -1462,7 +1482,9 @@ static void write_md(const struct report *r, struct sbuf *b)
 
         sbuf_adds(b, "| ");
         md_time(b, x->first_ms);
-        sbuf_printf(b, " | %s | ", x->id);
+        sbuf_adds(b, " | ");
+        md_cell(b, x->id);
+        sbuf_adds(b, " | ");
         md_cell(b, x->class);
         sbuf_printf(b, " | %s | ", rule_severity_name(x->sev));
         md_cell(b, x->status);
@@ -1504,8 +1526,8 @@ int report_parse_time(const char *s, int64_t now_ms, int64_t *ms)
         return time_parse_rfc3339(buf, strlen(buf), ms);
     }
     if (len > 0 && s[0] >= '0' && s[0] <= '9' && s[len - 1] >= 'a' && s[len - 1] <= 'z' &&
-        (d = time_parse_duration(s)) >= 0) {
-        *ms = now_ms - d;
+        (d = time_parse_duration(s)) >= 0 && d <= now_ms) {
+        *ms = now_ms - d; /* not before 1970 */
         return 0;
     }
     return -1;

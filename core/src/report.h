@@ -20,6 +20,7 @@
 #define REPORT_TOP_DEFAULT 10  /* devices and sources listed by default */
 #define REPORT_BATCH       128 /* incidents read from Redis per pipelined batch */
 #define REPORT_STREAM_PAGE 1000
+#define REPORT_MAX_MS      253402300799999LL /* 9999-12-31T23:59:59.999Z: later is no time */
 
 /* Output formats. */
 enum report_format {

@@ -240,6 +240,24 @@ static void test_once(void)
     CU_ASSERT_PTR_NOT_NULL(
         strstr(h, "\"status\":\"skipped\",\"reason\":\"the step is done already\""));
     free(h);
+    /* The skip took the occurrence's idempotency key: the same record again is a duplicate. */
+    CU_ASSERT_EQUAL(dispatcher_submit(d1, a, VG_TR_UPDATE, id, rec.buf, rec.len, NULL, 0), 0);
+    dispatcher_drain(d1);
+    dispatcher_counts(d1, &c1);
+    CU_ASSERT_EQUAL(c1.skipped, 1);
+    CU_ASSERT_EQUAL(c1.deduped, 2);
+    {
+        /* ... and holds "skipped", not "running" until its lease ends. */
+        redisReply *keys = store_cmdf(st, "KEYS *:act:update.2.high.0:*");
+        redisReply *v = NULL;
+
+        CU_ASSERT_FATAL(keys != NULL && keys->type == REDIS_REPLY_ARRAY && keys->elements == 1);
+        v = store_cmdf(st, "GET %s", keys->element[0]->str);
+        CU_ASSERT(v != NULL && v->type == REDIS_REPLY_STRING &&
+                  strncmp(v->str, "skipped:", 8) == 0);
+        freeReplyObject(v);
+        freeReplyObject(keys);
+    }
     /* A resolve reports the end (a ticket updated): it runs for a done step. */
     sbuf_reset(&rec);
     sbuf_printf(&rec,

@@ -437,6 +437,32 @@ static void test_stream_pages(void)
     fjson_object_put(j);
 }
 
+/* Times from Redis that are no times (huge, not numbers) are ignored, not overflowed. */
+static void test_hostile_times(void)
+{
+    struct rule r = make_rule("rp-time", k_host, 1, "lan_outage", "5.2.6", 3);
+    char id[2][48];
+    struct sbuf k = {0}, md = {0};
+    fjson_object *j;
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        call("rp5:", &r, i == 0 ? "sw1" : "sw2", NULL, i == 0 ? "host.name=sw1" : "host.name=sw2",
+             T0 + i, INCIDENT_UPSERT, NULL, NULL, id[i]);
+        CU_ASSERT_EQUAL(incident_hash_key("rp5:", id[i], &k), 0);
+        cmd("HSET %s resolved_at %s", k.buf, i == 0 ? "9223372036854775807" : "12x");
+        sbuf_reset(&k);
+    }
+    j = report("rp5:", T0, T0 + 24 * HOUR, &md);
+    CU_ASSERT_EQUAL(num(j, "incidents/total"), 2);
+    CU_ASSERT_EQUAL(num(j, "time_to_resolve/all/count"), 0);
+    CU_ASSERT_TRUE(is_null(j, "time_to_resolve/all/median_s"));
+    CU_ASSERT_PTR_NULL(strstr(md.buf, "106751970")); /* no wrapped duration printed */
+    fjson_object_put(j);
+    sbuf_free(&k);
+    sbuf_free(&md);
+}
+
 static void test_unreachable(void)
 {
     struct report_opts o = {.from_ms = 0, .to_ms = T0};
@@ -625,6 +651,7 @@ void suite_report(void)
     CU_add_test(s, "open_index_only", test_open_index_only);
     CU_add_test(s, "stream_pages", test_stream_pages);
     CU_add_test(s, "unreachable", test_unreachable);
+    CU_add_test(s, "hostile_times", test_hostile_times);
     CU_add_test(s, "parse_time", test_parse_time);
     CU_add_test(s, "check_gaps", test_check_gaps);
     CU_add_test(s, "check_complete", test_check_complete);
