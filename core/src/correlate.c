@@ -206,14 +206,11 @@ static int request_extras(struct vg_ctx *ctx, const struct vg_incident_req *req,
                      i, st->step != NULL ? st->step : "NULL");
             return -1;
         }
-        if ((st->who != NULL &&
-             (strlen(st->who) > 64 ||
-              value_check(VG_VAL_TEXT, st->who, strlen(st->who), why, sizeof(why)) != 0)) ||
-            (st->note != NULL &&
-             (strlen(st->note) > INCIDENT_NOTE_MAX ||
-              value_check(VG_VAL_TEXT, st->note, strlen(st->note), why, sizeof(why)) != 0))) {
+        if (st->who != NULL &&
+            (strlen(st->who) > 64 ||
+             value_check(VG_VAL_TEXT, st->who, strlen(st->who), why, sizeof(why)) != 0)) {
             snprintf(ctx->err, sizeof(ctx->err),
-                     "incident request: step %s: who or note is too long or not text", st->step);
+                     "incident request: step %s: who is too long or not text", st->step);
             return -1;
         }
         sbuf_addc(steps, i == 0 ? '[' : ',');
@@ -227,9 +224,15 @@ static int request_extras(struct vg_ctx *ctx, const struct vg_incident_req *req,
             sbuf_addc(steps, '"');
         }
         if (st->note != NULL) {
+            /* A note quotes event values (a threat's name...): cleaned, never a reason to
+             * refuse the incident (an attacker's odd bytes must not hide the attack). */
+            struct sbuf clean = {0};
+
+            text_clean(&clean, st->note, strlen(st->note), INCIDENT_NOTE_MAX);
             sbuf_adds(steps, ",\"note\":\"");
-            sbuf_add_json_str(steps, st->note, strlen(st->note));
+            sbuf_add_json_str(steps, clean.buf != NULL ? clean.buf : "", clean.len);
             sbuf_addc(steps, '"');
+            sbuf_free(&clean);
         }
         sbuf_addc(steps, '}');
     }

@@ -203,6 +203,36 @@ size_t utf8_seq_len(const unsigned char *s, size_t n)
     return len;
 }
 
+void text_clean(struct sbuf *out, const char *s, size_t len, size_t max)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, used = 0;
+
+    while (i < len) {
+        size_t n = utf8_seq_len(u + i, len - i);
+        int ctl = n == 1 ? (u[i] < 0x20 || u[i] == 0x7f)
+                         : (n == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0) ||
+                               (n == 3 && u[i] == 0xe2 && u[i + 1] == 0x80 &&
+                                (u[i + 2] == 0xa8 || u[i + 2] == 0xa9));
+
+        if (n == 0 || ctl) {
+            if (used + 1 > max) {
+                break;
+            }
+            sbuf_addc(out, n == 0 ? '?' : ' ');
+            used++;
+            i += n == 0 ? 1 : n;
+            continue;
+        }
+        if (used + n > max) {
+            break;
+        }
+        sbuf_add(out, s + i, n);
+        used += n;
+        i += n;
+    }
+}
+
 void sbuf_add_json_str(struct sbuf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";

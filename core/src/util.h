@@ -108,6 +108,13 @@ void log_vmsg(int level, const char *fmt, va_list ap) UTIL_VPRINTF(2);
 size_t utf8_seq_len(const unsigned char *s, size_t n);
 
 /*
+ * Append s (len bytes) to out as text any reader takes: C0 and C1 controls, DEL
+ * and the line and paragraph separators become a space, bytes that are not
+ * well-formed UTF-8 a '?'; at most max bytes, cut on a character boundary.
+ */
+void text_clean(struct sbuf *out, const char *s, size_t len, size_t max);
+
+/*
  * The process-wide mutex called name (created on first use, never freed; at
  * most 16 names of up to 31 bytes): shared by the core and plugins, e.g.
  * "net-snmp" around calls into that library. NULL when the table is full.

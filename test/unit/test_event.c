@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "util.h"
 
 static void to_json(struct vg_event *ev, struct sbuf *b)
 {
@@ -115,6 +116,35 @@ static void test_cidr(void)
     CU_ASSERT_EQUAL(cidr_parse("nonsense", &c), -1);
 }
 
+/* text_clean: controls to spaces, broken UTF-8 to '?', cut on a character boundary. */
+static void test_text_clean(void)
+{
+    static const struct {
+        const char *in;
+        size_t max;
+        const char *out;
+    } cases[] = {
+        {"plain", 100, "plain"},
+        {"a\tb\nc\x7f", 100, "a b c "},
+        {"x\xc2\x85y", 100, "x y"},                          /* NEL, a C1 control */
+        {"x\xe2\x80\xa8y", 100, "x y"},                      /* U+2028 */
+        {"bad\xffok\xc3", 100, "bad?ok?"},                   /* invalid byte, truncated sequence */
+        {"\xc3\xa9\xc3\xa9\xc3\xa9", 5, "\xc3\xa9\xc3\xa9"}, /* not cut inside a character */
+        {"abcdef", 3, "abc"},
+        {"", 10, ""},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sbuf b = {0};
+
+        text_clean(&b, cases[i].in, strlen(cases[i].in), cases[i].max);
+        CU_ASSERT_EQUAL(b.len, strlen(cases[i].out));
+        CU_ASSERT_EQUAL(memcmp(b.buf != NULL ? b.buf : "", cases[i].out, b.len), 0);
+        sbuf_free(&b);
+    }
+}
+
 void suite_event(void);
 void suite_event(void)
 {
@@ -126,4 +156,5 @@ void suite_event(void)
     CU_add_test(s, "round_trip", test_round_trip);
     CU_add_test(s, "time", test_time);
     CU_add_test(s, "cidr", test_cidr);
+    CU_add_test(s, "text_clean", test_text_clean);
 }

@@ -14,8 +14,22 @@
  * report): a login after brute force, a target of criticality high or critical,
  * or an IDS signature of severity `ids_serious` or more; a key found serious
  * stays so for `serious_memory`, which is also how long its incident waits for
- * people to resolve it. Other incidents resolve after `quiet` without attack
- * events of their key; the rule's hold-down then closes them.
+ * people to resolve it (after its last reported evidence, and after each attack
+ * event while it is serious). Other incidents resolve after `quiet` without
+ * attack events of their key; the rule's hold-down then closes them.
+ *
+ * Depths (docs/plugin-abi.md: a batch runs the operations of all its jobs depth
+ * by depth, so only calls at one depth keep the order of the events): on_event
+ * queues the counts, the login sequence and the test of the key's serious
+ * context; the "quiet" heartbeat (its window chosen by that test) and the tests
+ * before a report come at the second depth; every incident call comes from the
+ * third: the reports, and the resolution of a key fallen quiet, which is made
+ * where its deadline fires (in the heartbeat, so it is dated by the deadline).
+ * A deadline the timer fires (no event came) resolves in a job of its own one
+ * depth earlier: before the reports of the events queued after it, as it should.
+ * Event values reach notes and findings cleaned (control characters and bytes
+ * that are not UTF-8 replaced) and cut short; contexts are named by a hash of
+ * the whole key, so any key (long, or holding a NUL) has its own.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -32,10 +46,15 @@
 
 const struct vg_host_api *vg_host;
 
-#define NETS_MAX    64                       /* admin networks at most */
-#define CTX_SERIOUS "hacker_attack.serious." /* + the key: the key was found serious */
-#define CTX_BRUTE   "hacker_attack.brute."   /* + the key: brute force, within login_window */
-#define COUNT_MAX   0xffffff                 /* counts carried in a cookie */
+#define NETS_MAX     64                       /* admin networks at most */
+#define CTX_SERIOUS  "hacker_attack.serious." /* + the key's hash: the key was found serious */
+#define CTX_BRUTE    "hacker_attack.brute."   /* + the key's hash: brute force, in login_window */
+#define COUNT_MAX    0xffffff                 /* counts carried in a cookie */
+#define SHOW_MAX     64                       /* bytes of one event or inventory value in a note */
+#define KEEP_MAX     255                      /* bytes of one such value in the findings */
+#define NOTE_MAX     512                      /* bytes of a note the core takes */
+#define FINDINGS_MAX 16384                    /* bytes of findings the core takes (16 KiB) */
+#define WAS_SERIOUS  0x100u                   /* ST_BEATEN: the key was serious before */
 
 /* What a state result is for: the low four bits of its cookie. */
 enum {
@@ -46,6 +65,8 @@ enum {
     ST_SCAN = 4,   /* the distinct destination ports */
     ST_REPORT = 5, /* the serious context of the key, before an incident call */
     ST_AFTER = 6,  /* the brute-force context, after a successful login */
+    ST_BEAT = 7,   /* the serious context before the quiet beat (bits 4-7: a kind to report) */
+    ST_BEATEN = 8, /* the quiet beat (bits 4-7: a kind to report, WAS_SERIOUS) */
 };
 
 /* Kinds of evidence, carried in bits 4-7 of an ST_REPORT cookie; bits 8-31 carry a count. */
@@ -148,15 +169,29 @@ struct ha_state {
     int ids_serious;             /* 1..5 */
 };
 
-/* What the inventory says about an attacked target. */
+/* What the inventory says about an attacked target; every member cleaned (clean()). */
 struct target {
     char value[256];      /* the address or name in the event */
-    char name[256];       /* its inventory name, or "" */
+    char name[1025];      /* its inventory name (at most 1024 bytes), or "" */
     char kind[8];         /* "host", "device" or "" */
-    char sw[256];         /* host: the switch, or "" */
+    char sw[1025];        /* host: the switch (a device name), or "" */
     char port[256];       /* host: the switch port (or ifIndex), or "" */
     char criticality[16]; /* its criticality, or "" */
 };
+
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as its IPv4 address: 1 when it was one. */
+static int unmap(int *family, unsigned char *a)
+{
+    static const unsigned char head[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+    if (*family != AF_INET6 || memcmp(a, head, sizeof(head)) != 0) {
+        return 0;
+    }
+    memmove(a, a + sizeof(head), 4);
+    memset(a + 4, 0, 12);
+    *family = AF_INET;
+    return 1;
+}
 
 static int parse_net(const char *s, struct net *n)
 {
@@ -188,6 +223,9 @@ static int parse_net(const char *s, struct net *n)
         }
         n->bits = (unsigned)b;
     }
+    if (n->bits >= 96 && unmap(&n->family, n->addr)) {
+        n->bits -= 96;
+    }
     return 0;
 }
 
@@ -201,6 +239,7 @@ static int in_admin(const struct ha_state *st, const char *ip)
     if (inet_pton(family, ip, a) != 1) {
         return 0;
     }
+    unmap(&family, a);
     for (i = 0; i < st->n_nets; i++) {
         const struct net *n = &st->nets[i];
         unsigned full = n->bits / 8, rest = n->bits % 8;
@@ -275,7 +314,7 @@ static void destroy(void *state)
     vg_free(state);
 }
 
-/* A field usable in names and notes: present, not empty, at most 255 bytes. */
+/* A field usable for look-ups: present, not empty, at most 255 bytes, without NUL. */
 static const char *field(const struct vg_event *ev, const char *name)
 {
     struct vg_str v = vg_event_field(ev, name);
@@ -284,6 +323,118 @@ static const char *field(const struct vg_event *ev, const char *name)
         return NULL;
     }
     return v.ptr;
+}
+
+/* Bytes of the well-formed UTF-8 sequence at s (n > 0 bytes left), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned lo = 0x80, hi = 0xbf;
+    size_t len, i;
+
+    if (s[0] < 0x80) {
+        return 1;
+    }
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        len = 2;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3;
+        lo = s[0] == 0xe0 ? 0xa0 : 0x80;
+        hi = s[0] == 0xed ? 0x9f : 0xbf;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4;
+        lo = s[0] == 0xf0 ? 0x90 : 0x80;
+        hi = s[0] == 0xf4 ? 0x8f : 0xbf;
+    } else {
+        return 0;
+    }
+    if (n < len || s[1] < lo || s[1] > hi) {
+        return 0;
+    }
+    for (i = 2; i < len; i++) {
+        if (s[i] < 0x80 || s[i] > 0xbf) {
+            return 0;
+        }
+    }
+    return len;
+}
+
+/*
+ * Copy len bytes of src into out as text the core takes in a note: a control
+ * character (C0, DEL, C1, the line and paragraph separators) becomes a space, a
+ * byte that is not UTF-8 a '?'; at most cap bytes (out holds cap + 1), cut on a
+ * character boundary.
+ */
+static void clean(char *out, size_t cap, const char *src, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    size_t i = 0, o = 0;
+
+    while (i < len) {
+        size_t n = utf8_len(s + i, len - i), w = n;
+        const char *put = src + i;
+
+        if (n == 0) {
+            n = w = 1;
+            put = "?";
+        } else if ((n == 1 && (s[i] < 0x20 || s[i] == 0x7f)) ||
+                   (n == 2 && s[i] == 0xc2 && s[i + 1] <= 0x9f) ||
+                   (n == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
+                    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))) {
+            w = 1;
+            put = " ";
+        }
+        if (o + w > cap) {
+            break;
+        }
+        memcpy(out + o, put, w);
+        o += w;
+        i += n;
+    }
+    out[o] = '\0';
+}
+
+/* A value of the event cleaned into out (cap + 1 bytes), or NULL when absent or empty. */
+static const char *value(const struct vg_event *ev, const char *name, char *out, size_t cap)
+{
+    struct vg_str v = vg_event_field(ev, name);
+
+    if (v.ptr == NULL || v.len == 0) {
+        return NULL;
+    }
+    clean(out, cap, v.ptr, v.len);
+    return out;
+}
+
+/* Clean text (from clean()) cut to SHOW_MAX bytes for a note, into out (SHOW_MAX + 1 bytes). */
+static const char *shown(const char *text, char *out)
+{
+    clean(out, SHOW_MAX, text, strlen(text));
+    return out;
+}
+
+/* Cut a note built by snprintf to NOTE_MAX bytes on a character boundary. */
+static void fit(char *note)
+{
+    size_t len = strlen(note), i = 0;
+
+    while (i < len) {
+        size_t n = utf8_len((const unsigned char *)note + i, len - i);
+
+        if (n == 0 || i + n > NOTE_MAX) {
+            break;
+        }
+        i += n;
+    }
+    note[i] = '\0';
+}
+
+/* Clean a member of struct target (size bytes, at most 1025) in place. */
+static void clean_in_place(char *m, size_t size)
+{
+    char tmp[1025];
+
+    clean(tmp, size - 1, m, strlen(m));
+    memcpy(m, tmp, strlen(tmp) + 1);
 }
 
 /*
@@ -309,7 +460,7 @@ static void find_target(struct vg_ctx *ctx, const struct vg_event *ev, enum ha_k
     if (v == NULL) {
         return;
     }
-    snprintf(t->value, sizeof(t->value), "%s", v);
+    clean(t->value, sizeof(t->value) - 1, v, strlen(v));
     for (pass = 0; pass < 2 && t->kind[0] == '\0'; pass++) {
         const char *section = pass == 0 ? "hosts" : "devices";
         char *text = vg_inventory_get(ctx, section, v);
@@ -330,6 +481,10 @@ static void find_target(struct vg_ctx *ctx, const struct vg_event *ev, enum ha_k
         }
         vg_free(text);
     }
+    clean_in_place(t->name, sizeof(t->name));
+    clean_in_place(t->sw, sizeof(t->sw));
+    clean_in_place(t->port, sizeof(t->port));
+    clean_in_place(t->criticality, sizeof(t->criticality));
 }
 
 /*
@@ -361,24 +516,25 @@ static int ids_level(const struct vg_event *ev)
 }
 
 /*
- * Queue an operation on the context prefix + the key (contexts are global: the
- * key names the rule's target and source); VG_OK without queueing when the key
- * is too long to name one.
+ * Queue an operation on the context prefix + the key's name (contexts are global:
+ * the key names the rule's target and source). The name is the FNV-1a 64 hash of
+ * every byte of the key, in hex: a key of any length, or holding a NUL, has its own.
  */
 static int key_context(struct vg_ctx *ctx, const struct vg_event *ev, uint32_t op,
                        const char *prefix, int64_t lifetime_ms, uint32_t cookie)
 {
-    char name[600];
+    char name[64];
     struct vg_str key = vg_event_key(ctx, ev);
     struct vg_state_req req = {
         .size = sizeof(req), .op = op, .value = name, .window_ms = lifetime_ms, .cookie = cookie};
-    int n = snprintf(name, sizeof(name), "%s%.*s", prefix, (int)key.len,
-                     key.ptr != NULL ? key.ptr : "");
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    size_t i;
 
-    if (n < 0 || n > 512) {
-        vg_log(ctx, VG_LOG_WARNING, "key of %zu bytes too long for a context", key.len);
-        return VG_OK;
+    for (i = 0; key.ptr != NULL && i < key.len; i++) {
+        h ^= (unsigned char)key.ptr[i];
+        h *= UINT64_C(0x100000001b3);
     }
+    snprintf(name, sizeof(name), "%s%016" PRIx64, prefix, h);
     return vg_state_op(ctx, ev, &req);
 }
 
@@ -397,17 +553,32 @@ static int report_later(struct vg_ctx *ctx, const struct vg_event *ev, enum ha_k
     return test_serious(ctx, ev, ST_REPORT | (uint32_t)kind << 4 | n << 8);
 }
 
-/* The evidence of one kind, as a findings member, and a one-line summary of it. */
+/* Add the event's field name, cleaned and cut to KEEP_MAX bytes, as member of o when present. */
+static void add_value(fjson_object *o, const char *member, const struct vg_event *ev,
+                      const char *name)
+{
+    char buf[KEEP_MAX + 1];
+
+    if (value(ev, name, buf, KEEP_MAX) != NULL) {
+        fjson_object_object_add(o, member, fjson_object_new_string(buf));
+    }
+}
+
+/*
+ * The evidence of one kind, as a findings member, and a one-line summary of it
+ * (each value in it cut to SHOW_MAX bytes: the line stays well under NOTE_MAX).
+ */
 static fjson_object *evidence(const struct ha_state *st, const struct vg_event *ev,
                               enum ha_kind kind, int64_t count, const struct target *t, char *line,
                               size_t len)
 {
     const struct ha_config *cfg = st->cfg;
     fjson_object *o = fjson_object_new_object();
-    const char *src = field(ev, "source.ip");
-    const char *user = field(ev, "user.name");
+    char src_b[SHOW_MAX + 1], user_b[SHOW_MAX + 1], tgt_b[SHOW_MAX + 1];
+    const char *src = value(ev, "source.ip", src_b, SHOW_MAX);
+    const char *user = value(ev, "user.name", user_b, SHOW_MAX);
     const char *who = src != NULL ? src : "an unknown source";
-    const char *tgt = t->value[0] != '\0' ? t->value : "an unknown target";
+    const char *tgt = t->value[0] != '\0' ? shown(t->value, tgt_b) : "an unknown target";
     char win[32];
 
     switch (kind) {
@@ -418,32 +589,21 @@ static fjson_object *evidence(const struct ha_state *st, const struct vg_event *
         snprintf(line, len, "brute force: %" PRId64 " login failures from %s on %s within %s",
                  count, who, tgt, win);
         break;
-    case K_LOGIN: {
-        const char *method = field(ev, "ssh.method");
-
+    case K_LOGIN:
         vg_format_duration(cfg->login_ms, win, sizeof(win));
-        if (method != NULL) {
-            fjson_object_object_add(o, "method", fjson_object_new_string(method));
-        }
+        add_value(o, "method", ev, "ssh.method");
         snprintf(line, len, "a successful login%s%s from %s on %s within %s of brute force",
                  user != NULL ? " of " : "", user != NULL ? user : "", who, tgt, win);
         break;
-    }
     case K_IDS: {
-        const char *sig = field(ev, "rule.name");
-        const char *id = field(ev, "rule.id");
-        const char *port = field(ev, "destination.port");
+        char sig_b[SHOW_MAX + 1], id_b[SHOW_MAX + 1];
+        const char *sig = value(ev, "rule.name", sig_b, SHOW_MAX);
+        const char *id = value(ev, "rule.id", id_b, SHOW_MAX);
         int lvl = ids_level(ev);
 
-        if (sig != NULL) {
-            fjson_object_object_add(o, "signature", fjson_object_new_string(sig));
-        }
-        if (id != NULL) {
-            fjson_object_object_add(o, "id", fjson_object_new_string(id));
-        }
-        if (port != NULL) {
-            fjson_object_object_add(o, "destination_port", fjson_object_new_string(port));
-        }
+        add_value(o, "signature", ev, "rule.name");
+        add_value(o, "id", ev, "rule.id");
+        add_value(o, "destination_port", ev, "destination.port");
         fjson_object_object_add(o, "severity", fjson_object_new_string(level_names[lvl]));
         snprintf(line, len, "IDS signature %s%s%s (severity %s) from %s against %s",
                  sig != NULL ? sig : "(unnamed)", id != NULL ? " #" : "", id != NULL ? id : "",
@@ -469,24 +629,30 @@ static fjson_object *evidence(const struct ha_state *st, const struct vg_event *
                  tgt, user != NULL ? " by " : "", user != NULL ? user : "", who);
         break;
     }
-    if (user != NULL && kind != K_SNMP && kind != K_SCAN) {
-        fjson_object_object_add(o, "user", fjson_object_new_string(user));
+    if (kind != K_SNMP && kind != K_SCAN) {
+        add_value(o, "user", ev, "user.name");
     }
+    fit(line);
     return o;
 }
 
 /*
  * Open or update the incident of the key with one kind of evidence; was_serious
- * says the key was found serious before (its context is set).
+ * says the key was found serious before (its context is set). Every note is at
+ * most NOTE_MAX bytes of clean text; the findings (two inventory names of 1024
+ * bytes and at most nine values of KEEP_MAX bytes, each escaped at most twice
+ * over in JSON) stay well below FINDINGS_MAX.
  */
 static int report(struct vg_ctx *ctx, const struct ha_state *st, const struct vg_event *ev,
                   enum ha_kind kind, int64_t count, int was_serious)
 {
     struct target t;
-    char line[600], why[700], iso[1024], analyse[800], findings[4096];
-    const char *src = field(ev, "source.ip");
+    /* Notes that quote another note have room for it whole; fit() cuts each to NOTE_MAX. */
+    char line[NOTE_MAX + 1], why[NOTE_MAX + 1], iso[NOTE_MAX + 1], analyse[2 * NOTE_MAX];
+    char lead[2 * NOTE_MAX], name[SHOW_MAX + 1], sw[SHOW_MAX + 1], port[SHOW_MAX + 1];
+    char tgt[SHOW_MAX + 1];
+    const char *findings;
     fjson_object *f;
-    char lead[900];
     int has_port, serious, rc;
     struct vg_step_req steps[3];
     size_t n = 0;
@@ -499,16 +665,14 @@ static int report(struct vg_ctx *ctx, const struct ha_state *st, const struct vg
     if (kind == K_LOGIN) {
         snprintf(why, sizeof(why), "%s", line);
     } else if (strcmp(t.criticality, "high") == 0 || strcmp(t.criticality, "critical") == 0) {
-        snprintf(why, sizeof(why), "the attacked %s %s is of criticality %s", t.kind, t.name,
-                 t.criticality);
+        snprintf(why, sizeof(why), "the attacked %s %s is of criticality %s", t.kind,
+                 shown(t.name, name), t.criticality);
     } else if (kind == K_IDS && ids_level(ev) >= st->ids_serious) {
         snprintf(why, sizeof(why), "%s", line);
     }
     serious = why[0] != '\0';
     has_port = strcmp(t.kind, "host") == 0 && t.sw[0] != '\0' && t.port[0] != '\0';
-    if (src != NULL) {
-        fjson_object_object_add(f, "source", fjson_object_new_string(src));
-    }
+    add_value(f, "source", ev, "source.ip");
     if (t.value[0] != '\0') {
         fjson_object_object_add(f, "target", fjson_object_new_string(t.value));
     }
@@ -524,32 +688,36 @@ static int report(struct vg_ctx *ctx, const struct ha_state *st, const struct vg
         fjson_object_object_add(f, "criticality", fjson_object_new_string(t.criticality));
     }
     fjson_object_object_add(f, "evidence", fjson_object_new_string(kind_names[kind]));
-    rc = snprintf(findings, sizeof(findings), "%s",
-                  fjson_object_to_json_string_ext(f, FJSON_TO_STRING_PLAIN));
-    fjson_object_put(f);
-    if (rc < 0 || (size_t)rc >= sizeof(findings)) {
-        snprintf(findings, sizeof(findings), "{\"evidence\":\"%s\"}", kind_names[kind]);
+    findings = fjson_object_to_json_string_ext(f, FJSON_TO_STRING_PLAIN);
+    if (strlen(findings) > FINDINGS_MAX) {
+        vg_set_error(ctx, "findings of %zu bytes (at most %d)", strlen(findings), FINDINGS_MAX);
+        fjson_object_put(f);
+        return VG_EINVAL;
     }
 
+    shown(t.name, name);
     if (has_port) {
-        snprintf(iso, sizeof(iso), "isolate %s: port %s of %s (port_isolate)", t.name, t.port,
-                 t.sw);
+        snprintf(iso, sizeof(iso), "isolate %s: port %s of %s (port_isolate)", name,
+                 shown(t.port, port), shown(t.sw, sw));
     } else if (t.kind[0] != '\0') {
         snprintf(iso, sizeof(iso), "the %s %s has no switch port in the inventory: %s", t.kind,
-                 t.name, "isolate it by hand");
+                 name, "isolate it by hand");
     } else {
         snprintf(iso, sizeof(iso), "%s is not in the inventory: find it and isolate it by hand",
-                 t.value[0] != '\0' ? t.value : "the target");
+                 t.value[0] != '\0' ? shown(t.value, tgt) : "the target");
     }
+    fit(iso);
     steps[n++] = (struct vg_step_req){sizeof(steps[0]), VG_STEP_PENDING, "5.2.1.1",
                                       has_port ? "action:port_isolate" : "person", iso};
     snprintf(analyse, sizeof(analyse), "analyse the scene and keep records: %s", line);
+    fit(analyse);
     steps[n++] = (struct vg_step_req){sizeof(steps[0]), VG_STEP_PENDING, "5.2.1.2", "security_lead",
                                       analyse};
     if (serious) {
         snprintf(lead, sizeof(lead), "serious: %s; %s", why,
                  "the leadership group reports at once to the municipal IT office and the police "
                  "(authority report)");
+        fit(lead);
         steps[n++] =
             (struct vg_step_req){sizeof(steps[0]), VG_STEP_PENDING, "5.2.1.4", "leadership", lead};
     }
@@ -563,6 +731,7 @@ static int report(struct vg_ctx *ctx, const struct ha_state *st, const struct vg
 
         rc = vg_incident_upsert(ctx, ev, &req);
     }
+    fjson_object_put(f);
     if (rc == VG_OK && serious) {
         rc = key_context(ctx, ev, VG_ST_CTX_SET, CTX_SERIOUS, st->cfg->memory_ms, ST_NONE);
     }
@@ -609,15 +778,29 @@ static int login_step(struct vg_ctx *ctx, const struct vg_event *ev, const struc
 }
 
 /*
- * Every attack event beats the key's "quiet" heartbeat before anything else: a
- * quiet deadline that passed before the event fires there (its resolution comes
- * before the event's incident call), and the beat is in event order whatever
- * the batches of the workers.
+ * Every attack event first tests the key's serious context (on_event), then beats
+ * the key's "quiet" heartbeat with the answer (second depth): serious_memory for
+ * a serious key, so that no event of a serious key brings its incident back to
+ * quiet; else quiet. A quiet deadline that passed before the event fires in the
+ * beat, and its resolution (third depth) comes before the event's incident call.
+ * kind: the evidence the beat's result reports (K_IDS, K_CONFIG), or 0.
  */
-static int beat(struct vg_ctx *ctx, const struct vg_event *ev, const struct ha_config *cfg)
+static int beat_test(struct vg_ctx *ctx, const struct vg_event *ev, enum ha_kind kind)
 {
+    return test_serious(ctx, ev, ST_BEAT | (uint32_t)kind << 4);
+}
+
+/* The beat after beat_test's answer (cookie: its ST_BEAT cookie). */
+static int beat(struct vg_ctx *ctx, const struct vg_event *ev, const struct ha_config *cfg,
+                uint32_t cookie, int serious)
+{
+    uint32_t kind = cookie >> 4 & 0xf;
     struct vg_state_req req = {
-        .size = sizeof(req), .op = VG_ST_HEARTBEAT, .name = "quiet", .window_ms = cfg->quiet_ms};
+        .size = sizeof(req),
+        .op = VG_ST_HEARTBEAT,
+        .name = "quiet",
+        .window_ms = serious ? cfg->memory_ms : cfg->quiet_ms,
+        .cookie = kind == 0 ? ST_NONE : ST_BEATEN | kind << 4 | (serious ? WAS_SERIOUS : 0)};
 
     return vg_state_op(ctx, ev, &req);
 }
@@ -630,14 +813,13 @@ static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
     struct vg_str none = {NULL, 0};
     struct vg_str port = vg_event_field(ev, "destination.port");
     const char *src = field(ev, "source.ip");
+    int rc;
 
     if (cls_listed(&cfg->auth_succeeded, act)) {
         return src == NULL ? VG_OK : login_step(ctx, ev, cfg, 1, ST_LOGIN);
     }
-    int rc;
-
     if (cls_listed(&cfg->auth_failed, act) && src != NULL) {
-        rc = beat(ctx, ev, cfg);
+        rc = beat_test(ctx, ev, 0);
         if (rc == VG_OK) {
             /* Every failure starts the sequence anew; the login's result asks for brute force. */
             rc = login_step(ctx, ev, cfg, 0, ST_NONE);
@@ -647,24 +829,22 @@ static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
                            : rc;
     }
     if (cls_listed(&cfg->ids, act)) {
-        rc = beat(ctx, ev, cfg);
-        return rc == VG_OK ? report_later(ctx, ev, K_IDS, 0) : rc;
+        return beat_test(ctx, ev, K_IDS);
     }
     if (cls_listed(&cfg->snmp, act)) {
-        rc = beat(ctx, ev, cfg);
+        rc = beat_test(ctx, ev, 0);
         return rc == VG_OK ? count_op(ctx, ev, VG_ST_COUNT, "snmp", cfg->snmp_count, cfg->snmp_ms,
                                       ST_SNMP, none)
                            : rc;
     }
     if (cls_listed(&cfg->scan, act) && port.ptr != NULL) {
-        rc = beat(ctx, ev, cfg);
+        rc = beat_test(ctx, ev, 0);
         return rc == VG_OK ? count_op(ctx, ev, VG_ST_DISTINCT, "scan", cfg->scan_ports,
                                       cfg->scan_ms, ST_SCAN, port)
                            : rc;
     }
     if (cls_listed(&cfg->config, act) && st->n_nets > 0 && src != NULL && !in_admin(st, src)) {
-        rc = beat(ctx, ev, cfg);
-        return rc == VG_OK ? report_later(ctx, ev, K_CONFIG, 0) : rc;
+        return beat_test(ctx, ev, K_CONFIG);
     }
     return VG_OK;
 }
@@ -674,6 +854,7 @@ static int on_state(struct vg_ctx *ctx, void *state, const struct vg_event *ev,
 {
     const struct ha_state *st = state;
     int fired = res->verdict == VG_SV_FIRED;
+    uint32_t kind = res->cookie >> 4 & 0xf;
     char quiet[32], note[160];
     int rc;
 
@@ -681,7 +862,11 @@ static int on_state(struct vg_ctx *ctx, void *state, const struct vg_event *ev,
         if (res->op != VG_ST_HEARTBEAT || res->verdict != VG_SV_EXPIRED) {
             return VG_OK;
         }
-        /* The key fell quiet (dated by the deadline, so a later attack opens a new incident). */
+        /*
+         * The key fell quiet: resolved here, dated by the deadline (so a later attack
+         * opens a new incident), at the depth of the reports when the deadline fires
+         * in an event's beat.
+         */
         vg_format_duration(res->since_ms > 0 && vg_now_ms(ctx) > res->since_ms
                                ? vg_now_ms(ctx) - res->since_ms
                                : st->cfg->quiet_ms,
@@ -694,6 +879,13 @@ static int on_state(struct vg_ctx *ctx, void *state, const struct vg_event *ev,
         }
     }
     switch (res->cookie & 0xf) {
+    case ST_BEAT:
+        return beat(ctx, ev, st->cfg, res->cookie, res->verdict == VG_SV_TRUE);
+    case ST_BEATEN:
+        if (kind != K_IDS && kind != K_CONFIG) {
+            return VG_OK;
+        }
+        return report(ctx, st, ev, (enum ha_kind)kind, 0, (res->cookie & WAS_SERIOUS) != 0);
     case ST_BRUTE:
         if (!fired) {
             return VG_OK;
@@ -713,15 +905,12 @@ static int on_state(struct vg_ctx *ctx, void *state, const struct vg_event *ev,
         return fired ? report_later(ctx, ev, K_SNMP, res->count) : VG_OK;
     case ST_SCAN:
         return fired ? report_later(ctx, ev, K_SCAN, res->count) : VG_OK;
-    case ST_REPORT: {
-        uint32_t kind = res->cookie >> 4 & 0xf;
-
+    case ST_REPORT:
         if (kind < K_BRUTE || kind > K_CONFIG) {
             return VG_OK;
         }
         return report(ctx, st, ev, (enum ha_kind)kind, (int64_t)(res->cookie >> 8),
                       res->verdict == VG_SV_TRUE);
-    }
     default:
         return VG_OK;
     }
