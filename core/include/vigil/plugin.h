@@ -143,7 +143,10 @@ enum vg_step_status {
  * added to the playbook when the section lacks it), its status, who carries it
  * out ("person", "on_duty", "security_lead", "action:carrier_ticket"...), and
  * why (a finding, for the record). A step an action already marked done or
- * failed keeps that status. Strings are copied. @since 1.3
+ * failed keeps that status. Strings are copied. who is a name of up to 64 bytes
+ * of text (else the request is refused); the core cleans note (controls become
+ * spaces, bytes that are not UTF-8 '?') and keeps its first 512 bytes, so a
+ * note may quote event values. @since 1.3
  */
 struct vg_step_req {
     uint32_t size;    /* sizeof(struct vg_step_req) as the plugin was built */
