@@ -35,3 +35,18 @@ int cls_is(struct vg_str v, const char *s)
 {
     return v.ptr != NULL && strcmp(v.ptr, s) == 0;
 }
+
+int cls_op(struct vg_ctx *ctx, const struct vg_event *ev, uint32_t what, const char *name,
+           const char *value, int64_t window, int64_t threshold, uint32_t flags, uint32_t cookie)
+{
+    struct vg_state_req req = {.size = sizeof(req),
+                               .op = what,
+                               .name = name,
+                               .value = value,
+                               .window_ms = window,
+                               .threshold = threshold,
+                               .flags = flags,
+                               .cookie = cookie};
+
+    return vg_state_op(ctx, ev, &req);
+}

@@ -11,6 +11,7 @@
 
 #include <libfastjson/json.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <vigil/plugin.h>
 
@@ -20,5 +21,8 @@ void cls_member(fjson_object *o, const char *name, char *out, size_t len);
 int cls_listed(const struct vg_strlist *l, struct vg_str v);
 /* 1 when v is the string s. */
 int cls_is(struct vg_str v, const char *s);
+/* Queue one state operation (vg_state_op) with the members most operations use. */
+int cls_op(struct vg_ctx *ctx, const struct vg_event *ev, uint32_t what, const char *name,
+           const char *value, int64_t window, int64_t threshold, uint32_t flags, uint32_t cookie);
 
 #endif /* VG_PLUGINS_CLASS_COMMON_H */

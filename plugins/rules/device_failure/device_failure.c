@@ -332,31 +332,15 @@ static void part_of(const struct vg_event *ev, char *out, size_t len)
              unit != NULL ? unit : "", unit != NULL ? "/" : "", p);
 }
 
-/* Queue one state operation with the common members. */
-static int op(struct vg_ctx *ctx, const struct vg_event *ev, uint32_t what, const char *name,
-              const char *value, int64_t window, int64_t threshold, uint32_t flags, uint32_t cookie)
-{
-    struct vg_state_req req = {.size = sizeof(req),
-                               .op = what,
-                               .name = name,
-                               .value = value,
-                               .window_ms = window,
-                               .threshold = threshold,
-                               .flags = flags,
-                               .cookie = cookie};
-
-    return vg_state_op(ctx, ev, &req);
-}
-
 static int arm(struct vg_ctx *ctx, const struct vg_event *ev, const struct df_config *cfg)
 {
-    return op(ctx, ev, VG_ST_ARM, DEADLINE, NULL, cfg->unresolved_ms, 0, VG_STF_KEEP_EVENT,
-              COOKIE_EPISODE);
+    return cls_op(ctx, ev, VG_ST_ARM, DEADLINE, NULL, cfg->unresolved_ms, 0, VG_STF_KEEP_EVENT,
+                  COOKIE_EPISODE);
 }
 
 static int pad(struct vg_ctx *ctx, const struct vg_event *ev, uint32_t cookie)
 {
-    return op(ctx, ev, VG_ST_CTX_TEST, NULL, PAD_CTX, 0, 0, 0, cookie);
+    return cls_op(ctx, ev, VG_ST_CTX_TEST, NULL, PAD_CTX, 0, 0, 0, cookie);
 }
 
 static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
@@ -366,10 +350,11 @@ static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
 
     if (listed(&cfg->recovered, field(ev, "event.action"))) {
         return gate ? pad(ctx, ev, COOKIE_BEFORE)
-                    : op(ctx, ev, VG_ST_DISARM, DEADLINE, NULL, 0, 0, 0, COOKIE_BACK);
+                    : cls_op(ctx, ev, VG_ST_DISARM, DEADLINE, NULL, 0, 0, 0, COOKIE_BACK);
     }
     if (gate) {
-        return op(ctx, ev, VG_ST_COUNT, "gate", NULL, cfg->window_ms, cfg->count, 0, COOKIE_GATE);
+        return cls_op(ctx, ev, VG_ST_COUNT, "gate", NULL, cfg->window_ms, cfg->count, 0,
+                      COOKIE_GATE);
     }
     return arm(ctx, ev, cfg);
 }
@@ -522,12 +507,12 @@ static int on_state(struct vg_ctx *ctx, void *state, const struct vg_event *ev,
         /* The episode is named by the time of its first fault. */
         snprintf(name, sizeof(name), "parts.%lld", (long long)res->since_ms);
         part_of(ev, part, sizeof(part));
-        return op(ctx, ev, VG_ST_DISTINCT, name, part, cfg->unresolved_ms, VG_STATE_THRESHOLD_MAX,
-                  0, COOKIE_PARTS);
+        return cls_op(ctx, ev, VG_ST_DISTINCT, name, part, cfg->unresolved_ms,
+                      VG_STATE_THRESHOLD_MAX, 0, COOKIE_PARTS);
     case COOKIE_PARTS:
         return fault(ctx, cfg, ev, res->count > 0 ? res->count : 1);
     case COOKIE_BEFORE:
-        return op(ctx, ev, VG_ST_DISARM, DEADLINE, NULL, 0, 0, 0, COOKIE_BACK);
+        return cls_op(ctx, ev, VG_ST_DISARM, DEADLINE, NULL, 0, 0, 0, COOKIE_BACK);
     case COOKIE_BACK:
         return pad(ctx, ev, COOKIE_AFTER);
     case COOKIE_AFTER:

@@ -209,15 +209,7 @@ static int core_device(const struct device *d)
 static int op(struct vg_ctx *ctx, const struct vg_event *ev, uint32_t what, const char *name,
               const char *value, int64_t window, int64_t threshold, uint32_t cookie)
 {
-    struct vg_state_req req = {.size = sizeof(req),
-                               .op = what,
-                               .name = name,
-                               .value = value,
-                               .window_ms = window,
-                               .threshold = threshold,
-                               .cookie = cookie};
-
-    return vg_state_op(ctx, ev, &req);
+    return cls_op(ctx, ev, what, name, value, window, threshold, 0, cookie);
 }
 
 /* Step `step` of the "config" sequence: 0 a change, SEQ_STEPS - 1 only asks how far it got. */

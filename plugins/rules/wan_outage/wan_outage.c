@@ -246,15 +246,7 @@ static void link_down_name(const struct circuit *c, char *out, size_t len)
 static int op(struct vg_ctx *ctx, const struct vg_event *ev, uint32_t what, const char *name,
               const char *value, int64_t window, int64_t threshold, uint32_t cookie)
 {
-    struct vg_state_req req = {.size = sizeof(req),
-                               .op = what,
-                               .name = name,
-                               .value = value,
-                               .window_ms = window,
-                               .threshold = threshold,
-                               .cookie = cookie};
-
-    return vg_state_op(ctx, ev, &req);
+    return cls_op(ctx, ev, what, name, value, window, threshold, 0, cookie);
 }
 
 /* Arm the deadline name window ahead, keeping the event for it. */
