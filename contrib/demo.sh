@@ -24,13 +24,16 @@ while IFS= read -r line; do
   printf '%s' "$line" >/dev/udp/127.0.0.1/5514
 done <contrib/samples/demo.log
 for _ in $(seq 50); do
-  [ "$(grep -c . "$out")" -ge 8 ] && break
+  [ "$(grep -c . "$out")" -ge 7 ] && break
   sleep 0.1
 done
 echo "== incident lifecycle records printed by vigild:"
 cut -c1-150 "$out" | sed 's/$/ .../'
 echo "== open incidents in Redis (vigilctl incidents list --brief):"
 ./build/core/vigilctl --state-dir "$state" incidents list --brief
+echo "== the risk review of procedure 5.1 (vigilctl report; its first tables):"
+./build/core/vigilctl --state-dir "$state" report | sed -n '/^## Incidents by class/,/^## Top devices/p' |
+  sed '$d'
 echo "== counters (vigilctl stats; vigild publishes them every second):"
 for _ in $(seq 30); do
   ./build/core/vigilctl --state-dir "$state" stats 2>/dev/null | grep -q '"raw_in":0,' || break
