@@ -361,6 +361,50 @@ workers)
     [ "$bad" -eq 0 ] || fail "$n workers: $bad records out of their incident's order"
   done
   ;;
+reports)
+  # vigilctl report (procedure 5.1) and check (preparedness) from the command line: the demo
+  # sample replayed into a Redis kept for them; errors name what is wrong; exit statuses.
+  sock="$TMP/ext.sock"
+  redis-server --port 0 --unixsocket "$sock" --dir "$TMP" --save "" --appendonly no --daemonize no >"$TMP/redis.err" 2>&1 &
+  pids+=($!)
+  wait_for 10 redis-cli -s "$sock" ping || fail "redis-server did not start"
+  "$VIGILD" --replay "$SRC/contrib/samples/demo.log" --year 2026 --redis "unix:$sock" --keep-state \
+    >/dev/null 2>&1 || fail "replay"
+  "$VIGILCTL" --redis "unix:$sock" report --from 2026-03-01 --to 2026-04-01 --format json \
+    >"$TMP/r.json" || fail "report json"
+  perl -MJSON::PP -e '
+    my $j = JSON::PP->new->decode(do { local $/; <STDIN> });
+    my $c = $j->{incidents}{by_class};
+    die "total $j->{incidents}{total}\n" unless $j->{incidents}{total} == 3;
+    die "hacker_attack critical\n" unless $c->{hacker_attack}{by_severity}{critical} == 1;
+    die "virus\n" unless $c->{virus}{total} == 1;' <"$TMP/r.json" 2>"$TMP/r.why" ||
+    fail "report json content: $(cat "$TMP/r.why"): $(head -c 600 "$TMP/r.json")"
+  "$VIGILCTL" --redis "unix:$sock" report --from 2026-03-01 --to 2026-04-01 >"$TMP/r.md" || fail "report md"
+  grep -q '^# Incident review 2026-03-01T00:00:00.000Z to 2026-04-01T00:00:00.000Z' "$TMP/r.md" ||
+    fail "report md title: $(head -3 "$TMP/r.md")"
+  grep -q '| 203.0.113.7 | 1 | critical |' "$TMP/r.md" || fail "report md top sources"
+  # A period without incidents; a bad time; an empty period.
+  "$VIGILCTL" --redis "unix:$sock" report --from 2025-01-01 --to 2025-02-01 --format json |
+    grep -q '"total":0' || fail "empty period"
+  set +e
+  "$VIGILCTL" --redis "unix:$sock" report --from yesterdayish 2>"$TMP/bad.err"; rc=$?
+  set -e
+  [ "$rc" -eq 2 ] && grep -q 'yesterdayish' "$TMP/bad.err" || fail "bad --from: rc $rc $(cat "$TMP/bad.err")"
+  "$VIGILCTL" report --help | grep -q 'procedure 5.1' || fail "report --help"
+  # check: the example inventory misses spares and backup schedules (exit 1), a complete one
+  # passes (exit 0), a missing file is named (exit 2).
+  set +e
+  "$VIGILCTL" check --inventory "$SRC/contrib/inventory.example.json" --format json >"$TMP/c.json"; rc=$?
+  set -e
+  [ "$rc" -eq 1 ] || fail "check of the example inventory exited $rc"
+  grep -q '"problem":"no spare of its model (5.2.6.1)"' "$TMP/c.json" || fail "check json: $(head -c 400 "$TMP/c.json")"
+  printf '{"devices": [{"name": "sw1", "model": "M1"}], "spares": [{"model": "M1", "location": "store", "count": 1}],\n "hosts": [{"name": "h1", "switch": "sw1", "port": "p1", "backup": {"interval": "1d"}}]}\n' >"$TMP/inv.json"
+  "$VIGILCTL" check --inventory "$TMP/inv.json" >"$TMP/c.md" || fail "check of a complete inventory"
+  set +e
+  "$VIGILCTL" check --inventory "$TMP/none.json" 2>"$TMP/c.err"; rc=$?
+  set -e
+  [ "$rc" -eq 2 ] && grep -q 'none.json' "$TMP/c.err" || fail "missing inventory: rc $rc $(cat "$TMP/c.err")"
+  ;;
 correlate)
   # The benchmark's generator writes a log and its exact ground truth (test/bench/README.md).
   perl "$SRC/test/bench/gen_correlate.pl" 60000 7 "$TMP/corr.log" "$TMP/corr.truth" ||
