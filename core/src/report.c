@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The risk review (vigilctl report) and the preparedness check (vigilctl check).
- * The review gathers the ids of incidents from the lifecycle stream and the open
- * index, reads each one's hash, history and last events in pipelined batches,
- * keeps those first seen in the period and tallies them by class, severity,
- * status, device, source and action; the check walks the inventory's sections.
- * Both write Markdown for people or one JSON object for machines.
+ * The risk review (vigilctl report): gathers the ids of incidents from the
+ * lifecycle stream and the open index, reads each one's hash, history and last
+ * events in pipelined batches, keeps those first seen in the period and tallies
+ * them by class, severity, status, device, source and action; writes Markdown
+ * for people or one JSON object for machines. The preparedness check (vigilctl
+ * check) is in report_check.c; the helpers both use are in report_int.h.
  */
 #include "report.h"
 
@@ -15,12 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define VG_CORE
 #include <vigil/plugin.h>
 
 #include "incident.h"
+#include "report_int.h"
 #include "rule.h"
 
 /* ---------------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ static void map_free(struct strmap *m)
 }
 
 /* v with room for element n (of size bytes), *cap grown as needed. */
-static void *grow(void *v, size_t n, size_t *cap, size_t size)
+void *report_grow(void *v, size_t n, size_t *cap, size_t size)
 {
     if (n < *cap) {
         return v;
@@ -114,7 +114,7 @@ struct durs {
 
 static void durs_add(struct durs *d, int64_t ms)
 {
-    d->v = grow(d->v, d->n, &d->cap, sizeof(*d->v));
+    d->v = report_grow(d->v, d->n, &d->cap, sizeof(*d->v));
     d->v[d->n++] = ms < 0 ? 0 : ms;
 }
 
@@ -232,7 +232,7 @@ static void count_name(struct counted **v, size_t *n, size_t *cap, struct strmap
     size_t i = map_put(ix, name, *n, &added);
 
     if (added) {
-        *v = grow(*v, *n, cap, sizeof(**v));
+        *v = report_grow(*v, *n, cap, sizeof(**v));
         (*v)[*n].name = xstrdup(name);
         (*v)[*n].n = 0;
         (*v)[*n].max_sev = 0;
@@ -251,7 +251,7 @@ static void count_action(struct report *r, const char *plugin, const char *statu
     size_t k;
 
     if (added) {
-        r->act = grow(r->act, r->n_act, &r->cap_act, sizeof(*r->act));
+        r->act = report_grow(r->act, r->n_act, &r->cap_act, sizeof(*r->act));
         memset(&r->act[r->n_act], 0, sizeof(*r->act));
         r->act[r->n_act].plugin = xstrdup(plugin);
         r->n_act++;
@@ -268,7 +268,7 @@ static void count_action(struct report *r, const char *plugin, const char *statu
  * JSON helpers
  */
 
-static fjson_object *jget(fjson_object *o, const char *k)
+fjson_object *report_jget(fjson_object *o, const char *k)
 {
     fjson_object *v = NULL;
 
@@ -279,9 +279,9 @@ static fjson_object *jget(fjson_object *o, const char *k)
     return v;
 }
 
-static const char *jstr(fjson_object *o, const char *k)
+const char *report_jstr(fjson_object *o, const char *k)
 {
-    fjson_object *v = jget(o, k);
+    fjson_object *v = report_jget(o, k);
 
     return v != NULL && fjson_object_is_type(v, fjson_type_string) ? fjson_object_get_string(v)
                                                                    : NULL;
@@ -290,7 +290,7 @@ static const char *jstr(fjson_object *o, const char *k)
 /* The string at a dotted path: a flat member of that name, or nested objects. */
 static const char *jpath(fjson_object *o, const char *path)
 {
-    const char *s = jstr(o, path);
+    const char *s = report_jstr(o, path);
     char part[128];
     const char *p = path;
 
@@ -307,15 +307,15 @@ static const char *jpath(fjson_object *o, const char *path)
         memcpy(part, p, len);
         part[len] = '\0';
         if (dot == NULL) {
-            return jstr(o, part);
+            return report_jstr(o, part);
         }
-        o = jget(o, part);
+        o = report_jget(o, part);
         p = dot + 1;
     }
     return NULL;
 }
 
-static fjson_object *parse_json(const char *s, size_t len)
+fjson_object *report_parse_json(const char *s, size_t len)
 {
     fjson_tokener *tok;
     fjson_object *o;
@@ -362,7 +362,7 @@ static struct cand *cand_get(struct cands *c, const char *id)
     size_t i = map_put(&c->ix, id, c->n, &added);
 
     if (added) {
-        c->v = grow(c->v, c->n, &c->cap, sizeof(*c->v));
+        c->v = report_grow(c->v, c->n, &c->cap, sizeof(*c->v));
         c->v[c->n].id = xstrdup(id);
         c->v[c->n].record = NULL;
         c->v[c->n].res_ms = -1;
@@ -391,18 +391,18 @@ static void stream_entry(const struct report *r, struct cands *c, const redisRep
             rec = fields->element[i + 1];
         }
     }
-    if (rec == NULL || (o = parse_json(rec->str, rec->len)) == NULL) {
+    if (rec == NULL || (o = report_parse_json(rec->str, rec->len)) == NULL) {
         return;
     }
-    inc = jget(o, "incident");
-    id = jstr(inc, "id");
-    first = parse_time(jstr(inc, "first_seen"));
+    inc = report_jget(o, "incident");
+    id = report_jstr(inc, "id");
+    first = parse_time(report_jstr(inc, "first_seen"));
     if (id != NULL && first >= r->o.from_ms && first < r->o.to_ms) {
         x = cand_get(c, id);
         free(x->record);
         x->record = xstrndup(rec->str, rec->len);
-        status = jstr(inc, "status");
-        at = parse_time(jstr(o, "@timestamp"));
+        status = report_jstr(inc, "status");
+        at = parse_time(report_jstr(o, "@timestamp"));
         if (status != NULL && (strcmp(status, "resolved") == 0 || strcmp(status, "closed") == 0)) {
             if (x->res_ms < 0) {
                 x->res_ms = at;
@@ -507,7 +507,7 @@ static fjson_object *hash_json(const redisReply *h, const char *name)
 {
     const redisReply *v = hash_val(h, name);
 
-    return v != NULL ? parse_json(v->str, v->len) : NULL;
+    return v != NULL ? report_parse_json(v->str, v->len) : NULL;
 }
 
 /* A time in ms from a hash field; -1 when absent or not a time from 1970 to year 9999. */
@@ -547,7 +547,7 @@ static void names_add(struct names *l, const char *s)
             return;
         }
     }
-    l->v = grow(l->v, l->n, &l->cap, sizeof(*l->v));
+    l->v = report_grow(l->v, l->n, &l->cap, sizeof(*l->v));
     l->v[l->n++] = s;
 }
 
@@ -562,13 +562,13 @@ static void count_places(struct report *r, const struct rinc *x, fjson_object *k
     struct names dev = {0}, src = {0};
     size_t i;
 
-    names_add(&dev, jstr(key, "host.name"));
-    names_add(&src, jstr(key, "source.ip"));
+    names_add(&dev, report_jstr(key, "host.name"));
+    names_add(&src, report_jstr(key, "source.ip"));
     for (i = 0; i < n_evs; i++) {
-        if (jstr(key, "host.name") == NULL) {
+        if (report_jstr(key, "host.name") == NULL) {
             names_add(&dev, jpath(evs[i], "host.name"));
         }
-        if (jstr(key, "source.ip") == NULL) {
+        if (report_jstr(key, "source.ip") == NULL) {
             names_add(&src, jpath(evs[i], "source.ip"));
         }
     }
@@ -647,20 +647,21 @@ static void take(struct report *r, const struct cand *c, const redisReply *h,
     } else if (c->record != NULL) {
         fjson_object *inc;
 
-        rec = parse_json(c->record, strlen(c->record));
-        inc = jget(rec, "incident");
+        rec = report_parse_json(c->record, strlen(c->record));
+        inc = report_jget(rec, "incident");
         if (inc == NULL) {
             goto out;
         }
-        x.class = xstrdup(jstr(inc, "class") ? jstr(inc, "class") : "");
-        x.title = xstrdup(jstr(inc, "title") ? jstr(inc, "title") : "");
-        x.status = xstrdup(jstr(inc, "status") ? jstr(inc, "status") : "");
-        x.sev = jstr(inc, "severity") ? rule_severity_parse(jstr(inc, "severity")) : 0;
-        x.first_ms = parse_time(jstr(inc, "first_seen"));
+        x.class = xstrdup(report_jstr(inc, "class") ? report_jstr(inc, "class") : "");
+        x.title = xstrdup(report_jstr(inc, "title") ? report_jstr(inc, "title") : "");
+        x.status = xstrdup(report_jstr(inc, "status") ? report_jstr(inc, "status") : "");
+        x.sev =
+            report_jstr(inc, "severity") ? rule_severity_parse(report_jstr(inc, "severity")) : 0;
+        x.first_ms = parse_time(report_jstr(inc, "first_seen"));
         x.res_ms = c->res_ms;
-        key = owned(jget(inc, "key"));
-        x.playbook = owned(jget(inc, "playbook"));
-        x.findings = owned(jget(inc, "findings"));
+        key = owned(report_jget(inc, "key"));
+        x.playbook = owned(report_jget(inc, "playbook"));
+        x.findings = owned(report_jget(inc, "findings"));
         x.from_stream = 1;
     } else {
         goto out;
@@ -670,28 +671,30 @@ static void take(struct report *r, const struct cand *c, const redisReply *h,
     }
     x.id = xstrdup(c->id);
     for (i = 0; hist != NULL && hist->type == REDIS_REPLY_ARRAY && i < hist->elements; i++) {
-        fjson_object *e = parse_json(hist->element[i]->str, hist->element[i]->len);
-        const char *type = jstr(e, "type");
+        fjson_object *e = report_parse_json(hist->element[i]->str, hist->element[i]->len);
+        const char *type = report_jstr(e, "type");
 
-        if (type != NULL && strcmp(type, "operator") == 0 && jstr(e, "op") != NULL &&
-            strcmp(jstr(e, "op"), "ack") == 0) {
-            int64_t at = parse_time(jstr(e, "@timestamp"));
+        if (type != NULL && strcmp(type, "operator") == 0 && report_jstr(e, "op") != NULL &&
+            strcmp(report_jstr(e, "op"), "ack") == 0) {
+            int64_t at = parse_time(report_jstr(e, "@timestamp"));
 
             if (at >= 0 && (x.ack_ms < 0 || at < x.ack_ms)) {
                 x.ack_ms = at;
             }
-        } else if (type != NULL && strcmp(type, "action") == 0 && jstr(e, "action") != NULL) {
-            count_action(r, jstr(e, "action"), jstr(e, "status") ? jstr(e, "status") : "");
+        } else if (type != NULL && strcmp(type, "action") == 0 &&
+                   report_jstr(e, "action") != NULL) {
+            count_action(r, report_jstr(e, "action"),
+                         report_jstr(e, "status") ? report_jstr(e, "status") : "");
         }
         if (e != NULL) {
             fjson_object_put(e);
         }
     }
     for (i = 0; evl != NULL && evl->type == REDIS_REPLY_ARRAY && i < evl->elements; i++) {
-        fjson_object *e = parse_json(evl->element[i]->str, evl->element[i]->len);
+        fjson_object *e = report_parse_json(evl->element[i]->str, evl->element[i]->len);
 
         if (e != NULL) {
-            evs = grow(evs, n_evs, &cap_evs, sizeof(*evs));
+            evs = report_grow(evs, n_evs, &cap_evs, sizeof(*evs));
             evs[n_evs++] = e;
         }
     }
@@ -701,7 +704,7 @@ static void take(struct report *r, const struct cand *c, const redisReply *h,
         size_t g = map_put(&r->cls_ix, x.class, r->n_cls, &added);
 
         if (added) {
-            r->cls = grow(r->cls, r->n_cls, &r->cap_cls, sizeof(*r->cls));
+            r->cls = report_grow(r->cls, r->n_cls, &r->cap_cls, sizeof(*r->cls));
             memset(&r->cls[r->n_cls], 0, sizeof(*r->cls));
             r->cls[r->n_cls].name = xstrdup(x.class);
             r->n_cls++;
@@ -709,7 +712,7 @@ static void take(struct report *r, const struct cand *c, const redisReply *h,
         group_add(&r->cls[g], &x);
     }
     r->n_from_stream += (size_t)x.from_stream;
-    r->inc = grow(r->inc, r->n_inc, &r->cap_inc, sizeof(*r->inc));
+    r->inc = report_grow(r->inc, r->n_inc, &r->cap_inc, sizeof(*r->inc));
     r->inc[r->n_inc++] = x;
     memset(&x, 0, sizeof(x));
 out:
@@ -930,7 +933,7 @@ void report_free(struct report *r)
 /* Steps that still ask for work: pending, or failed (an action failed: a person's now). */
 static int step_open(fjson_object *s)
 {
-    const char *st = jstr(s, "status");
+    const char *st = report_jstr(s, "status");
 
     return st != NULL && (strcmp(st, "pending") == 0 || strcmp(st, "failed") == 0);
 }
@@ -944,7 +947,7 @@ static fjson_object *find_step(fjson_object *pb, const char *id)
     }
     for (i = 0; i < (size_t)fjson_object_array_length(pb); i++) {
         fjson_object *s = fjson_object_array_get_idx(pb, (int)i);
-        const char *sid = jstr(s, "step");
+        const char *sid = report_jstr(s, "step");
 
         if (sid != NULL && strcmp(sid, id) == 0) {
             return s;
@@ -957,12 +960,12 @@ static fjson_object *find_step(fjson_object *pb, const char *id)
 static int under_5_3(const struct rinc *x)
 {
     fjson_object *s = find_step(x->playbook, "5.3.1");
-    const char *st = jstr(s, "status");
+    const char *st = report_jstr(s, "status");
 
     return s != NULL && (st == NULL || strcmp(st, "not_applicable") != 0);
 }
 
-static void json_s(struct sbuf *b, const char *s)
+void report_json_s(struct sbuf *b, const char *s)
 {
     if (s == NULL) {
         sbuf_adds(b, "null");
@@ -1055,7 +1058,7 @@ static void json_counted(struct sbuf *b, const struct counted *v, size_t n, size
     sbuf_addc(b, '[');
     for (i = 0; i < n && i < top; i++) {
         sbuf_printf(b, "%s{\"%s\":", i > 0 ? "," : "", what);
-        json_s(b, v[i].name);
+        report_json_s(b, v[i].name);
         sbuf_printf(b, ",\"incidents\":%zu,\"max_severity\":\"%s\"}", v[i].n,
                     rule_severity_name(v[i].max_sev));
     }
@@ -1094,14 +1097,14 @@ static void write_json(const struct report *r, struct sbuf *b)
     sbuf_adds(b, ",\"generated\":");
     json_time(b, r->o.now_ms);
     sbuf_adds(b, ",\"prefix\":");
-    json_s(b, r->prefix);
+    report_json_s(b, r->prefix);
     sbuf_printf(b, ",\"incidents\":{\"total\":%zu,\"from_stream_only\":%zu,\"all\":", r->all.n,
                 r->n_from_stream);
     json_group(b, &r->all);
     sbuf_adds(b, ",\"by_class\":{");
     for (i = 0; i < r->n_cls; i++) {
         sbuf_adds(b, i > 0 ? "," : "");
-        json_s(b, r->cls[i].name);
+        report_json_s(b, r->cls[i].name);
         sbuf_addc(b, ':');
         json_group(b, &r->cls[i]);
     }
@@ -1113,7 +1116,7 @@ static void write_json(const struct report *r, struct sbuf *b)
         sbuf_adds(b, ",\"by_class\":{");
         for (i = 0; i < r->n_cls; i++) {
             sbuf_adds(b, i > 0 ? "," : "");
-            json_s(b, r->cls[i].name);
+            report_json_s(b, r->cls[i].name);
             sbuf_addc(b, ':');
             json_durs(b, k == 0 ? &r->cls[i].ack : &r->cls[i].res, r->cls[i].n);
         }
@@ -1128,7 +1131,7 @@ static void write_json(const struct report *r, struct sbuf *b)
         double rate = act_rate(&r->act[i]);
 
         sbuf_adds(b, i > 0 ? ",{\"plugin\":" : "{\"plugin\":");
-        json_s(b, r->act[i].plugin);
+        report_json_s(b, r->act[i].plugin);
         sbuf_printf(b, ",\"calls\":%zu", act_calls(&r->act[i]));
         for (k = 0; k < N_ACT; k++) {
             sbuf_printf(b, ",\"%s\":%zu", act_names[k], r->act[i].by_status[k]);
@@ -1156,23 +1159,23 @@ static void write_json(const struct report *r, struct sbuf *b)
             }
             sbuf_adds(b, first ? "{\"incident\":" : ",{\"incident\":");
             first = 0;
-            json_s(b, x->id);
+            report_json_s(b, x->id);
             sbuf_adds(b, ",\"class\":");
-            json_s(b, x->class);
+            report_json_s(b, x->class);
             sbuf_adds(b, ",\"incident_status\":");
-            json_s(b, x->status);
+            report_json_s(b, x->status);
             sbuf_adds(b, ",\"step\":");
-            json_s(b, jstr(s, "step"));
+            report_json_s(b, report_jstr(s, "step"));
             sbuf_adds(b, ",\"status\":");
-            json_s(b, jstr(s, "status"));
+            report_json_s(b, report_jstr(s, "status"));
             sbuf_adds(b, ",\"who\":");
-            json_s(b, jstr(s, "who"));
+            report_json_s(b, report_jstr(s, "who"));
             sbuf_adds(b, ",\"since\":");
-            json_s(b, jstr(s, "since"));
+            report_json_s(b, report_jstr(s, "since"));
             sbuf_adds(b, ",\"text\":");
-            json_s(b, jstr(s, "text"));
+            report_json_s(b, report_jstr(s, "text"));
             sbuf_adds(b, ",\"note\":");
-            json_s(b, jstr(s, "note"));
+            report_json_s(b, report_jstr(s, "note"));
             sbuf_addc(b, '}');
         }
     }
@@ -1180,26 +1183,26 @@ static void write_json(const struct report *r, struct sbuf *b)
     first = 1;
     for (i = 0; i < r->n_inc; i++) {
         const struct rinc *x = &r->inc[i];
-        fjson_object *p = jget(x->findings, "registered_products");
+        fjson_object *p = report_jget(x->findings, "registered_products");
 
         if (!under_5_3(x)) {
             continue;
         }
         sbuf_adds(b, first ? "{\"incident\":" : ",{\"incident\":");
         first = 0;
-        json_s(b, x->id);
+        report_json_s(b, x->id);
         sbuf_adds(b, ",\"class\":");
-        json_s(b, x->class);
+        report_json_s(b, x->class);
         sbuf_printf(b, ",\"severity\":\"%s\",\"status\":", rule_severity_name(x->sev));
-        json_s(b, x->status);
+        report_json_s(b, x->status);
         sbuf_adds(b, ",\"title\":");
-        json_s(b, x->title);
+        report_json_s(b, x->title);
         sbuf_adds(b, ",\"products\":");
         sbuf_adds(b, p != NULL ? fjson_object_to_json_string_ext(p, FJSON_TO_STRING_PLAIN) : "[]");
         sbuf_adds(b, ",\"steps\":{\"5.3.1\":");
-        json_s(b, jstr(find_step(x->playbook, "5.3.1"), "status"));
+        report_json_s(b, report_jstr(find_step(x->playbook, "5.3.1"), "status"));
         sbuf_adds(b, ",\"5.3.2\":");
-        json_s(b, jstr(find_step(x->playbook, "5.3.2"), "status"));
+        report_json_s(b, report_jstr(find_step(x->playbook, "5.3.2"), "status"));
         sbuf_adds(b, "}}");
     }
     sbuf_adds(b, "],\"list\":[");
@@ -1207,13 +1210,13 @@ static void write_json(const struct report *r, struct sbuf *b)
         const struct rinc *x = &r->inc[i];
 
         sbuf_adds(b, i > 0 ? ",{\"id\":" : "{\"id\":");
-        json_s(b, x->id);
+        report_json_s(b, x->id);
         sbuf_adds(b, ",\"class\":");
-        json_s(b, x->class);
+        report_json_s(b, x->class);
         sbuf_printf(b, ",\"severity\":\"%s\",\"status\":", rule_severity_name(x->sev));
-        json_s(b, x->status);
+        report_json_s(b, x->status);
         sbuf_adds(b, ",\"title\":");
-        json_s(b, x->title);
+        report_json_s(b, x->title);
         sbuf_adds(b, ",\"first_seen\":");
         json_time(b, x->first_ms);
         sbuf_adds(b, ",\"acknowledge_s\":");
@@ -1226,7 +1229,7 @@ static void write_json(const struct report *r, struct sbuf *b)
 }
 
 /* A Markdown table cell: pipes escaped, line breaks as spaces. */
-static void md_cell(struct sbuf *b, const char *s)
+void report_md_cell(struct sbuf *b, const char *s)
 {
     for (; s != NULL && *s != '\0'; s++) {
         if (*s == '|') {
@@ -1274,7 +1277,7 @@ static void md_group_row(struct sbuf *b, const struct group *g, int bold)
     int s;
 
     sbuf_adds(b, bold ? "| **" : "| ");
-    md_cell(b, g->name[0] != '\0' ? g->name : "(none)");
+    report_md_cell(b, g->name[0] != '\0' ? g->name : "(none)");
     sbuf_printf(b, "%s | %zu", bold ? "**" : "", g->n);
     for (s = 5; s >= 1; s--) {
         sbuf_printf(b, " | %zu", g->by_sev[s]);
@@ -1286,7 +1289,7 @@ static void md_group_row(struct sbuf *b, const struct group *g, int bold)
 static void md_times_row(struct sbuf *b, const struct group *g, int bold)
 {
     sbuf_adds(b, bold ? "| **" : "| ");
-    md_cell(b, g->name[0] != '\0' ? g->name : "(none)");
+    report_md_cell(b, g->name[0] != '\0' ? g->name : "(none)");
     sbuf_printf(b, "%s | %zu of %zu | ", bold ? "**" : "", g->ack.n, g->n);
     md_dur(b, median(&g->ack));
     sbuf_adds(b, " | ");
@@ -1312,7 +1315,7 @@ static void md_counted(struct sbuf *b, const struct counted *v, size_t n, size_t
     sbuf_printf(b, "| %s | incidents | highest severity |\n| --- | ---: | --- |\n", what);
     for (i = 0; i < n && i < top; i++) {
         sbuf_adds(b, "| ");
-        md_cell(b, v[i].name);
+        report_md_cell(b, v[i].name);
         sbuf_printf(b, " | %zu | %s |\n", v[i].n, rule_severity_name(v[i].max_sev));
     }
     if (n > top) {
@@ -1334,7 +1337,7 @@ static void write_md(const struct report *r, struct sbuf *b)
                  "in the period. Generated ");
     md_time(b, r->o.now_ms);
     sbuf_adds(b, " from the Redis prefix `");
-    md_cell(b, r->prefix);
+    report_md_cell(b, r->prefix);
     sbuf_printf(b, "`; %zu incident(s)", r->all.n);
     if (r->n_from_stream > 0) {
         sbuf_printf(b,
@@ -1376,7 +1379,7 @@ static void write_md(const struct report *r, struct sbuf *b)
             double rate = act_rate(a);
 
             sbuf_adds(b, "| ");
-            md_cell(b, a->plugin);
+            report_md_cell(b, a->plugin);
             sbuf_printf(b, " | %zu | %zu | %zu | %zu | %zu | ", act_calls(a), a->by_status[ACT_OK],
                         a->by_status[ACT_FAILED], a->by_status[ACT_TIMEOUT],
                         a->by_status[ACT_SKIPPED]);
@@ -1411,21 +1414,21 @@ static void write_md(const struct report *r, struct sbuf *b)
                                  "| --- | --- | --- | --- |\n");
                 }
                 sbuf_adds(b, "| ");
-                md_cell(b, x->id);
+                report_md_cell(b, x->id);
                 sbuf_adds(b, " | ");
-                md_cell(b, x->class);
+                report_md_cell(b, x->class);
                 sbuf_adds(b, " | ");
-                md_cell(b, x->status);
+                report_md_cell(b, x->status);
                 sbuf_adds(b, " | ");
                 n++;
             } else {
                 sbuf_adds(b, "; ");
             }
             any = 1;
-            md_cell(b, jstr(s, "step"));
+            report_md_cell(b, report_jstr(s, "step"));
             sbuf_adds(b, " (");
-            md_cell(b, jstr(s, "who") ? jstr(s, "who") : "unassigned");
-            if (strcmp(jstr(s, "status"), "failed") == 0) {
+            report_md_cell(b, report_jstr(s, "who") ? report_jstr(s, "who") : "unassigned");
+            if (strcmp(report_jstr(s, "status"), "failed") == 0) {
                 sbuf_adds(b, ", failed");
             }
             sbuf_adds(b, ")");
@@ -1439,7 +1442,7 @@ static void write_md(const struct report *r, struct sbuf *b)
     n = 0;
     for (i = 0; i < r->n_inc; i++) {
         const struct rinc *x = &r->inc[i];
-        fjson_object *p = jget(x->findings, "registered_products");
+        fjson_object *p = report_jget(x->findings, "registered_products");
         size_t j;
 
         if (!under_5_3(x)) {
@@ -1450,22 +1453,22 @@ static void write_md(const struct report *r, struct sbuf *b)
                          "| --- | --- | --- | --- | --- | --- | --- |\n");
         }
         sbuf_adds(b, "| ");
-        md_cell(b, x->id);
+        report_md_cell(b, x->id);
         sbuf_adds(b, " | ");
-        md_cell(b, x->class);
+        report_md_cell(b, x->class);
         sbuf_printf(b, " | %s | ", rule_severity_name(x->sev));
-        md_cell(b, x->title);
+        report_md_cell(b, x->title);
         sbuf_adds(b, " | ");
         for (j = 0; p != NULL && fjson_object_is_type(p, fjson_type_array) &&
                     j < (size_t)fjson_object_array_length(p);
              j++) {
             sbuf_adds(b, j > 0 ? ", " : "");
-            md_cell(b, fjson_object_get_string(fjson_object_array_get_idx(p, (int)j)));
+            report_md_cell(b, fjson_object_get_string(fjson_object_array_get_idx(p, (int)j)));
         }
         sbuf_adds(b, " | ");
-        md_cell(b, jstr(find_step(x->playbook, "5.3.1"), "status"));
+        report_md_cell(b, report_jstr(find_step(x->playbook, "5.3.1"), "status"));
         sbuf_adds(b, " | ");
-        md_cell(b, jstr(find_step(x->playbook, "5.3.2"), "status"));
+        report_md_cell(b, report_jstr(find_step(x->playbook, "5.3.2"), "status"));
         sbuf_adds(b, " |\n");
     }
     sbuf_adds(b, n == 0 ? "None.\n\n" : "\n");
@@ -1483,17 +1486,17 @@ static void write_md(const struct report *r, struct sbuf *b)
         sbuf_adds(b, "| ");
         md_time(b, x->first_ms);
         sbuf_adds(b, " | ");
-        md_cell(b, x->id);
+        report_md_cell(b, x->id);
         sbuf_adds(b, " | ");
-        md_cell(b, x->class);
+        report_md_cell(b, x->class);
         sbuf_printf(b, " | %s | ", rule_severity_name(x->sev));
-        md_cell(b, x->status);
+        report_md_cell(b, x->status);
         sbuf_adds(b, " | ");
         md_dur(b, x->ack_ms < 0 ? -1 : x->ack_ms > x->first_ms ? x->ack_ms - x->first_ms : 0);
         sbuf_adds(b, " | ");
         md_dur(b, x->res_ms < 0 ? -1 : x->res_ms > x->first_ms ? x->res_ms - x->first_ms : 0);
         sbuf_adds(b, " | ");
-        md_cell(b, x->title);
+        report_md_cell(b, x->title);
         sbuf_adds(b, " |\n");
     }
 }
@@ -1531,321 +1534,4 @@ int report_parse_time(const char *s, int64_t now_ms, int64_t *ms)
         return 0;
     }
     return -1;
-}
-
-/* ---------------------------------------------------------------------------------------
- * The preparedness check
- */
-
-enum { AREA_DB, AREA_SPARE, AREA_BACKUP, AREA_CIRCUIT, N_AREA };
-
-struct gap {
-    int area;      /* enum AREA_* */
-    char *kind;    /* what: "database", "device", "host", "circuit" */
-    char *name;    /* its name or id */
-    char *detail;  /* model, carrier or pair members, or NULL */
-    char *problem; /* what is missing, a sentence */
-};
-
-struct gaps {
-    struct gap *v;          /* in the order found */
-    size_t n;               /* used */
-    size_t cap;             /* allocated */
-    size_t checked[N_AREA]; /* entries looked at per area */
-};
-
-static void gap_add(struct gaps *g, int area, const char *kind, const char *name,
-                    const char *detail, const char *problem)
-{
-    g->v = grow(g->v, g->n, &g->cap, sizeof(*g->v));
-    g->v[g->n].area = area;
-    g->v[g->n].kind = xstrdup(kind);
-    g->v[g->n].name = xstrdup(name != NULL ? name : "?");
-    g->v[g->n].detail = detail != NULL ? xstrdup(detail) : NULL;
-    g->v[g->n].problem = xstrdup(problem);
-    g->n++;
-}
-
-static fjson_object *section(const struct inventory *inv, const char *name)
-{
-    char *text = inventory_get(inv, name, NULL);
-    fjson_object *o = text != NULL ? parse_json(text, strlen(text)) : NULL;
-
-    free(text);
-    if (o != NULL && !fjson_object_is_type(o, fjson_type_array)) {
-        fjson_object_put(o);
-        o = NULL;
-    }
-    return o;
-}
-
-static size_t len_of(fjson_object *a)
-{
-    return a != NULL && fjson_object_is_type(a, fjson_type_array)
-               ? (size_t)fjson_object_array_length(a)
-               : 0;
-}
-
-static int has_text(fjson_object *o, const char *k)
-{
-    const char *s = jstr(o, k);
-
-    return s != NULL && s[0] != '\0';
-}
-
-static int has_backup(fjson_object *o)
-{
-    return has_text(jget(o, "backup"), "interval");
-}
-
-static void check_databases(const struct inventory *inv, struct gaps *g)
-{
-    fjson_object *dbs = section(inv, "databases");
-    size_t i;
-
-    for (i = 0; i < len_of(dbs); i++) {
-        fjson_object *d = fjson_object_array_get_idx(dbs, (int)i);
-        const char *name = jstr(d, "name");
-        char *pair = xasprintf("%s / %s", jstr(d, "primary") ? jstr(d, "primary") : "-",
-                               jstr(d, "standby") ? jstr(d, "standby") : "-");
-
-        g->checked[AREA_DB]++;
-        g->checked[AREA_BACKUP]++;
-        if (!has_text(d, "standby")) {
-            gap_add(g, AREA_DB, "database", name, pair, "no standby server (5.2.4.1)");
-        }
-        if (len_of(jget(d, "promote")) == 0) {
-            gap_add(g, AREA_DB, "database", name, pair,
-                    "no promote command: the standby is started by hand (5.2.4.2)");
-        }
-        if (len_of(jget(d, "check")) == 0) {
-            gap_add(g, AREA_DB, "database", name, pair,
-                    "no check command: a promotion is not verified (5.2.4.2)");
-        }
-        if (!has_backup(d)) {
-            gap_add(g, AREA_BACKUP, "database", name, pair,
-                    "no backup schedule (backup.interval) (5.2.4.1)");
-        }
-        free(pair);
-    }
-    if (dbs != NULL) {
-        fjson_object_put(dbs);
-    }
-}
-
-/* Spares of model in stock (count > 0 summed over locations); *recorded: any entry at all. */
-static int64_t spares_of(const struct inventory *inv, const char *model, int *recorded)
-{
-    char *text = inventory_get(inv, "spares", model);
-    fjson_object *a = text != NULL ? parse_json(text, strlen(text)) : NULL;
-    int64_t n = 0;
-    size_t i;
-
-    *recorded = len_of(a) > 0;
-    for (i = 0; i < len_of(a); i++) {
-        fjson_object *c = jget(fjson_object_array_get_idx(a, (int)i), "count");
-
-        if (c != NULL && fjson_object_is_type(c, fjson_type_int) && fjson_object_get_int64(c) > 0) {
-            n += fjson_object_get_int64(c);
-        }
-    }
-    if (a != NULL) {
-        fjson_object_put(a);
-    }
-    free(text);
-    return n;
-}
-
-/* A role that names a server ("server", "db-server", "Server-Farm"). */
-static int names_server(const char *role)
-{
-    size_t i;
-
-    for (i = 0; role[i] != '\0'; i++) {
-        if (strncasecmp(role + i, "server", 6) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static void check_devices(const struct inventory *inv, struct gaps *g)
-{
-    fjson_object *devs = section(inv, "devices");
-    size_t i;
-
-    for (i = 0; i < len_of(devs); i++) {
-        fjson_object *d = fjson_object_array_get_idx(devs, (int)i);
-        const char *name = jstr(d, "name");
-        const char *model = jstr(d, "model");
-        const char *role = jstr(d, "role");
-        int recorded;
-
-        g->checked[AREA_SPARE]++;
-        if (model == NULL || model[0] == '\0') {
-            gap_add(g, AREA_SPARE, "device", name, NULL,
-                    "no model in the inventory: no spare can be matched (5.2.6.1)");
-        } else if (spares_of(inv, model, &recorded) == 0) {
-            gap_add(g, AREA_SPARE, "device", name, model,
-                    recorded ? "every spare of its model is used up (count 0) (5.2.6.1)"
-                             : "no spare of its model (5.2.6.1)");
-        }
-        if (role != NULL && names_server(role)) {
-            g->checked[AREA_BACKUP]++;
-            if (!has_backup(d)) {
-                gap_add(g, AREA_BACKUP, "device", name, role,
-                        "no backup schedule (backup.interval) (5.2.3.1)");
-            }
-        }
-    }
-    if (devs != NULL) {
-        fjson_object_put(devs);
-    }
-}
-
-static void check_hosts(const struct inventory *inv, struct gaps *g)
-{
-    fjson_object *hosts = section(inv, "hosts");
-    size_t i;
-
-    for (i = 0; i < len_of(hosts); i++) {
-        fjson_object *h = fjson_object_array_get_idx(hosts, (int)i);
-
-        g->checked[AREA_BACKUP]++;
-        if (!has_backup(h)) {
-            gap_add(g, AREA_BACKUP, "host", jstr(h, "name"), jstr(h, "role"),
-                    "no backup schedule (backup.interval) (5.2.3.1)");
-        }
-    }
-    if (hosts != NULL) {
-        fjson_object_put(hosts);
-    }
-}
-
-static void check_circuits(const struct inventory *inv, struct gaps *g)
-{
-    fjson_object *cs = section(inv, "circuits");
-    size_t i;
-
-    for (i = 0; i < len_of(cs); i++) {
-        fjson_object *c = fjson_object_array_get_idx(cs, (int)i);
-        fjson_object *ct = jget(c, "contact");
-
-        g->checked[AREA_CIRCUIT]++;
-        if (!has_text(ct, "phone") && !has_text(ct, "email") && !has_text(ct, "url") &&
-            !has_text(ct, "api")) {
-            gap_add(g, AREA_CIRCUIT, "circuit", jstr(c, "id"), jstr(c, "carrier"),
-                    "no carrier contact (phone, e-mail, URL or API) (5.2.5.4)");
-        }
-    }
-    if (cs != NULL) {
-        fjson_object_put(cs);
-    }
-}
-
-static const char *const area_keys[N_AREA] = {"databases", "spares", "backups", "circuits"};
-static const char *const area_titles[N_AREA] = {
-    "Database pairs (5.2.4.1)", "Spares (5.2.6.1, 5.2.7.3)", "Backups (5.2.3.1, 5.2.4.1)",
-    "Carrier contacts (5.2.5.4)"};
-static const char *const area_ok[N_AREA] = {
-    "database pair(s) checked: each has a standby, a promote and a check command.",
-    "device(s) checked: each has a spare of its model in stock.",
-    "system(s) checked (hosts, server devices, database pairs): each has a backup schedule.",
-    "circuit(s) checked: each has a carrier contact."};
-
-static void check_json(const struct gaps *g, const char *name, struct sbuf *b)
-{
-    size_t a;
-    size_t i;
-
-    sbuf_adds(b, "{\"inventory\":");
-    json_s(b, name);
-    sbuf_printf(b, ",\"missing\":%zu,\"checked\":{", g->n);
-    for (a = 0; a < N_AREA; a++) {
-        sbuf_printf(b, "%s\"%s\":%zu", a > 0 ? "," : "", area_keys[a], g->checked[a]);
-    }
-    sbuf_addc(b, '}');
-    for (a = 0; a < N_AREA; a++) {
-        int first = 1;
-
-        sbuf_printf(b, ",\"%s\":[", area_keys[a]);
-        for (i = 0; i < g->n; i++) {
-            if (g->v[i].area != (int)a) {
-                continue;
-            }
-            sbuf_adds(b, first ? "{\"kind\":" : ",{\"kind\":");
-            first = 0;
-            json_s(b, g->v[i].kind);
-            sbuf_adds(b, ",\"name\":");
-            json_s(b, g->v[i].name);
-            sbuf_adds(b, ",\"detail\":");
-            json_s(b, g->v[i].detail);
-            sbuf_adds(b, ",\"problem\":");
-            json_s(b, g->v[i].problem);
-            sbuf_addc(b, '}');
-        }
-        sbuf_addc(b, ']');
-    }
-    sbuf_adds(b, "}\n");
-}
-
-static void check_md(const struct gaps *g, const char *name, struct sbuf *b)
-{
-    size_t a;
-    size_t i;
-
-    sbuf_adds(b, "# Preparedness check of ");
-    md_cell(b, name);
-    sbuf_printf(b, "\n\n%zu thing(s) missing.\n", g->n);
-    for (a = 0; a < N_AREA; a++) {
-        size_t n = 0;
-
-        sbuf_printf(b, "\n## %s\n\n", area_titles[a]);
-        for (i = 0; i < g->n; i++) {
-            if (g->v[i].area != (int)a) {
-                continue;
-            }
-            if (n++ == 0) {
-                sbuf_adds(b, "| what | name | detail | missing |\n| --- | --- | --- | --- |\n");
-            }
-            sbuf_adds(b, "| ");
-            md_cell(b, g->v[i].kind);
-            sbuf_adds(b, " | ");
-            md_cell(b, g->v[i].name);
-            sbuf_adds(b, " | ");
-            md_cell(b, g->v[i].detail != NULL ? g->v[i].detail : "-");
-            sbuf_adds(b, " | ");
-            md_cell(b, g->v[i].problem);
-            sbuf_adds(b, " |\n");
-        }
-        if (n == 0) {
-            sbuf_printf(b, "%zu %s\n", g->checked[a], area_ok[a]);
-        }
-    }
-}
-
-size_t report_check(const struct inventory *inv, const char *name, int format, struct sbuf *out)
-{
-    struct gaps g = {0};
-    size_t n;
-    size_t i;
-
-    check_databases(inv, &g);
-    check_devices(inv, &g);
-    check_hosts(inv, &g);
-    check_circuits(inv, &g);
-    if (format == REPORT_JSON) {
-        check_json(&g, name, out);
-    } else {
-        check_md(&g, name, out);
-    }
-    n = g.n;
-    for (i = 0; i < g.n; i++) {
-        free(g.v[i].kind);
-        free(g.v[i].name);
-        free(g.v[i].detail);
-        free(g.v[i].problem);
-    }
-    free(g.v);
-    return n;
 }
