@@ -226,19 +226,30 @@ static int recovery_ops(struct vg_ctx *ctx, const struct database_config *cfg,
     return rc;
 }
 
+/* The pair and server of the event's host.name; -1 when it names no usable host. */
+static int event_pair(struct vg_ctx *ctx, const struct vg_event *ev, struct pair *p,
+                      struct server *srv)
+{
+    struct vg_str host = vg_event_field(ev, "host.name");
+
+    if (host.ptr == NULL || host.len == 0 || host.len >= NAME_MAX_BYTES ||
+        memchr(host.ptr, '\0', host.len) != NULL) {
+        return -1;
+    }
+    find_pair(ctx, host.ptr, p, srv);
+    return 0;
+}
+
 static int on_event(struct vg_ctx *ctx, void *state, const struct vg_event *ev)
 {
     const struct database_config *cfg = state;
     struct vg_str act = vg_event_field(ev, "event.action");
-    struct vg_str host = vg_event_field(ev, "host.name");
     struct pair p;
     struct server srv;
 
-    if (host.ptr == NULL || host.len == 0 || host.len >= NAME_MAX_BYTES ||
-        memchr(host.ptr, '\0', host.len) != NULL) {
+    if (event_pair(ctx, ev, &p, &srv) != 0) {
         return VG_OK;
     }
-    find_pair(ctx, host.ptr, &p, &srv);
     if (cls_listed(&cfg->failures, act)) {
         return failure_ops(ctx, cfg, ev, &p, &srv);
     }
@@ -455,18 +466,15 @@ static int on_state(struct vg_ctx *ctx, void *state, const struct vg_event *ev,
                     const struct vg_state_result *res)
 {
     const struct database_config *cfg = state;
-    struct vg_str host = vg_event_field(ev, "host.name");
     int yes = res->verdict == VG_SV_TRUE;
     uint32_t step = res->cookie & 0xffu;
     int both = (res->cookie & COOKIE_BOTH) != 0;
     struct pair p;
     struct server srv;
 
-    if (host.ptr == NULL || host.len == 0 || host.len >= NAME_MAX_BYTES ||
-        memchr(host.ptr, '\0', host.len) != NULL) {
+    if (event_pair(ctx, ev, &p, &srv) != 0) {
         return VG_OK;
     }
-    find_pair(ctx, host.ptr, &p, &srv);
     if (res->deadline) {
         return res->verdict == VG_SV_EXPIRED ? pass(ctx, ev, &srv, COOKIE_LATE) : VG_OK;
     }
